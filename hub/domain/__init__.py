@@ -1,0 +1,1 @@
+"""The domain: typed records, validation and money. No I/O, no framework."""

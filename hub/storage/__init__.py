@@ -1,0 +1,1 @@
+"""hub.storage (being built)."""

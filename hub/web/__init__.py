@@ -1,0 +1,1 @@
+"""hub.web (being built)."""

@@ -1,0 +1,1 @@
+"""LedgerHub plugin package (being built)."""
