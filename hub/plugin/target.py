@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -235,3 +235,14 @@ class HubServices(Protocol):
 
     def mark_contact(self, ctx: ConnectionContext) -> None:
         """Note a successful exchange with the remote client (drives the status line)."""
+
+    def iter_records(
+        self,
+        shop_id: str,
+        kinds: Iterable[EntityKind],
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[tuple[Record, int]]:
+        """Stream the latest version of every record of *kinds* stored for *shop_id* in
+        ``[since, until)`` (by the time the version was received), as ``(record, version)``
+        pairs in dependency order. Memory stays flat however many there are."""
