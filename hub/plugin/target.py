@@ -226,7 +226,9 @@ class HubServices(Protocol):
         """Lease up to *limit* due deliveries of a connection, in dependency order. A lease
         that is not completed expires and the delivery is handed out again."""
 
-    def complete(self, ctx: ConnectionContext, delivery_id: int, outcome: DeliveryResult | DeliveryError) -> None:
+    def complete(
+        self, ctx: ConnectionContext, delivery_id: int, outcome: DeliveryResult | DeliveryError
+    ) -> None:
         """Record the outcome of a claimed delivery, exactly as the engine does for push
         targets (external-id map, retries, needs-attention, log row)."""
 
