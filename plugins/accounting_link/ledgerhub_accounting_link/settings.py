@@ -1,0 +1,118 @@
+"""Connection settings: the form the shop fills in, and the typed view the builders read.
+
+The API key is write-only: the schema turns it into a salted scrypt hash while loading, so the
+plain key is never stored anywhere (settings or secrets) and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from marshmallow import Schema, ValidationError, post_load, validate
+from marshmallow import fields as mfields
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+API_KEY_HASH = "api_key_hash"
+
+
+def hash_api_key(api_key: str, salt: bytes | None = None) -> str:
+    """``scrypt$<salt hex>$<hash hex>`` of *api_key* with a fresh random salt."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(api_key.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_api_key(api_key: str, stored: str | None) -> bool:
+    """True when *api_key* matches the *stored* hash (constant-time comparison)."""
+    if not stored or not api_key:
+        return False
+    try:
+        scheme, salt_hex, _ = stored.split("$")
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    return scheme == "scrypt" and hmac.compare_digest(hash_api_key(api_key, salt), stored)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingLinkSettings:
+    """The settings the qbXML builders use, with the defaults a fresh QuickBooks file has."""
+
+    location: str = ""
+    income_account: str = "Parts Sales"
+    cogs_account: str = "Cost of Goods Sold"
+    asset_account: str = "Inventory Asset"
+    labor_item: str = "Labor"
+    parts_item: str = "Parts"
+    sublet_item: str = "Sublet"
+    shop_supplies_item: str = "Shop Supplies"
+    fees_item: str = "Hazmat & Fees"
+    discount_item: str = "Discount"
+    sublet_expense_account: str = "Cost of Goods Sold"
+    purchase_fees_account: str = "Cost of Goods Sold"
+    tax_code_taxable: str = "Tax"
+    tax_code_non_taxable: str = "Non"
+    sales_tax_item: str = ""
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> AccountingLinkSettings:
+        """Build from stored settings, ignoring unknown keys and empty values."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: str(v) for k, v in values.items() if k in known and v not in (None, "")})
+
+
+_DEFAULTS = AccountingLinkSettings()
+
+
+def _name(limit: int, default: str, description: str) -> mfields.String:
+    return mfields.String(
+        load_default=default, validate=validate.Length(min=1, max=limit),
+        metadata={"description": description},
+    )
+
+
+class AccountingLinkSettingsSchema(Schema):
+    """What the shop enters to connect Accounting Link (QuickBooks Desktop)."""
+
+    api_key = mfields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200),
+        metadata={"description": "The API key Accounting Link issued (stored hashed, never shown again).",
+                  "widget": "password"},
+    )
+    location = mfields.String(
+        required=True, validate=validate.Length(min=1),
+        metadata={"description": "The one location this connection serves. Another location "
+                                 "needs its own connection."},
+    )
+    income_account = _name(159, _DEFAULTS.income_account, "Income account for inventory parts")
+    cogs_account = _name(159, _DEFAULTS.cogs_account, "Cost of goods sold account for inventory parts")
+    asset_account = _name(159, _DEFAULTS.asset_account, "Inventory asset account")
+    labor_item = _name(31, _DEFAULTS.labor_item, "QuickBooks item for labor lines")
+    parts_item = _name(31, _DEFAULTS.parts_item, "QuickBooks item for parts not in inventory")
+    sublet_item = _name(31, _DEFAULTS.sublet_item, "QuickBooks item for sublet lines")
+    shop_supplies_item = _name(31, _DEFAULTS.shop_supplies_item, "QuickBooks item for shop supplies")
+    fees_item = _name(31, _DEFAULTS.fees_item, "QuickBooks item for hazmat and other fees")
+    discount_item = _name(31, _DEFAULTS.discount_item, "QuickBooks discount item")
+    sublet_expense_account = _name(159, _DEFAULTS.sublet_expense_account, "Expense account for sublet bills")
+    purchase_fees_account = _name(159, _DEFAULTS.purchase_fees_account, "Account for fees on parts bills")
+    tax_code_taxable = _name(3, _DEFAULTS.tax_code_taxable, "Sales tax code for taxable lines")
+    tax_code_non_taxable = _name(3, _DEFAULTS.tax_code_non_taxable, "Sales tax code for non-taxable lines")
+    sales_tax_item = mfields.String(
+        load_default="", validate=validate.Length(max=31),
+        metadata={"description": "Sales tax item QuickBooks computes the invoice tax with (US; optional)"},
+    )
+    api_key_hash = mfields.String(dump_only=True)
+
+    @post_load
+    def _hash_key(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        key = data.pop("api_key", None)
+        if key is not None:
+            if key != key.strip():
+                raise ValidationError("must not start or end with spaces", "api_key")
+            data[API_KEY_HASH] = hash_api_key(key)
+        return data
