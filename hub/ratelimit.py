@@ -127,7 +127,7 @@ class RateLimiter(Protocol):
 
     limits: RateLimits
 
-    def acquire(self, key: str, *, batch: bool = False, timeout: float | None = None) -> Permit:
+    def acquire(self, key: str, batch: bool = False, *, timeout: float | None = None) -> Permit:
         """Block until *key* may make one call (a batch call if *batch*); raise
         :class:`RateLimitTimeout` after *timeout* real seconds (``None``: the limiter's default)."""
         ...
@@ -187,7 +187,7 @@ class InMemoryRateLimiter(_Waiter):
         self._slots: dict[str, dict[str, float]] = {}
         self._stats, self._stats_lock = LimiterStats(), threading.Lock()
 
-    def acquire(self, key: str, *, batch: bool = False, timeout: float | None = None) -> Permit:
+    def acquire(self, key: str, batch: bool = False, *, timeout: float | None = None) -> Permit:
         """Block until *key* may make one call; see :class:`RateLimiter`."""
         token = uuid.uuid4().hex
         waited = self._wait_for(key, batch, timeout, lambda _w: self._try_take(key, batch, token))
@@ -295,7 +295,7 @@ class RedisRateLimiter(_Waiter):
 
         return cls(redis.Redis.from_url(url), limits, **kwargs)
 
-    def acquire(self, key: str, *, batch: bool = False, timeout: float | None = None) -> Permit:
+    def acquire(self, key: str, batch: bool = False, *, timeout: float | None = None) -> Permit:
         """Block until *key* may make one call; see :class:`RateLimiter`."""
         member = uuid.uuid4().hex
         windows = self.limits.windows(batch)
