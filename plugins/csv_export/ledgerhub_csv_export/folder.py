@@ -288,13 +288,16 @@ class ExportFolder:
         ends = {name: self._sizes[name] for name in self._handles}
         entry = {"run": run_id, "keys": [list(k) for k in keys], "ends": ends, "rows": rows,
                  "totals": {name: str(amount) for name, amount in totals.items()}}
-        line = json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n"
+        self._append_manifest(json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n")
+        self._apply(entry)
+
+    def _append_manifest(self, line: bytes) -> None:
+        # The rows are durable before this line exists; the line is the commit point.
         with open(self.state_dir / MANIFEST, "ab") as fh:
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
         self._manifest_pos += len(line)
-        self._apply(entry)
 
     def _discard_uncommitted(self) -> None:
         handles, self._handles = self._handles, {}
