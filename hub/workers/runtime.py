@@ -1,4 +1,4 @@
-"""What a worker process builds once: the hub (database, plugins) and a Redis client."""
+"""What a worker process builds once: the sync core (database, plugins) and a Redis client."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hub.config import HubConfig
 from hub.workers.settings import WorkerSettings
 
 if TYPE_CHECKING:
-    from hub.sync.runtime import Hub
+    from hub.sync.core import Core
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
@@ -29,24 +29,28 @@ def extra_plugins(modules: tuple[str, ...]) -> list[tuple[str, object]]:
     return [(name, importlib.import_module(name)) for name in modules]
 
 
-def build_hub(settings: WorkerSettings) -> Hub:
-    """A hub over ``DATABASE_URL`` with the installed plugins plus the extra ones."""
+def build_core(settings: WorkerSettings) -> Core:
+    """The engine's :class:`~hub.sync.core.Core` over ``DATABASE_URL``, with the installed
+    plugins plus the ``LEDGERHUB_WORKER_PLUGINS`` ones; no Flask, no facade."""
     from hub.plugin.manager import build_plugin_manager
-    from hub.sync.runtime import Hub
+    from hub.storage.session import make_engine, make_session_factory
+    from hub.sync.core import Core
 
     config = HubConfig.from_env(lease_seconds=settings.lease_seconds)
     host = build_plugin_manager(blocked=config.blocked_plugins,
                                 extra_plugins=extra_plugins(settings.worker_plugins))
-    return Hub(config, host=host)
+    host.call_each("ledgerhub_configure", config=config.as_plugin_config())
+    session_factory = make_session_factory(make_engine(config.database_url))
+    return Core(config=config, session_factory=session_factory, host=host, targets=host.collect_targets())
 
 
-def worker_hub() -> Hub:
-    """This process' hub, built on first use."""
+def worker_core() -> Core:
+    """This process' core, built on first use (after a fork, in the child)."""
     settings = worker_settings()
     with _lock:
-        if "hub" not in _state:
-            _state["hub"] = build_hub(settings)
-        return _state["hub"]
+        if "core" not in _state:
+            _state["core"] = build_core(settings)
+        return _state["core"]
 
 
 def redis_client() -> Any:
@@ -63,5 +67,5 @@ def redis_client() -> Any:
 def reset_after_fork() -> None:
     """Forget everything built by a parent process (pool workers rebuild their own)."""
     with _lock:
-        _state.pop("hub", None)
+        _state.pop("core", None)
         _state.pop("redis", None)

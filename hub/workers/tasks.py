@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.workers.celery_app import app
 from hub.workers.dispatch import due_connection_ids
-from hub.workers.runtime import redis_client, worker_hub, worker_settings
+from hub.workers.runtime import redis_client, worker_core, worker_settings
 from hub.workers.work import work_connection
 
 log = logging.getLogger("ledgerhub.workers")
@@ -39,7 +39,7 @@ def sync_connection(connection_id: int) -> dict[str, Any]:
     redis_client().delete(queued_key(connection_id))
     settings = worker_settings()
     report = work_connection(
-        worker_hub(), connection_id, batch_limit=settings.batch_limit, budget=settings.task_budget,
+        worker_core(), connection_id, batch_limit=settings.batch_limit, budget=settings.task_budget,
     )
     if report.stopped == "budget":
         enqueue(connection_id)
@@ -52,7 +52,7 @@ def sync_connection(connection_id: int) -> dict[str, Any]:
 @app.task(name="ledgerhub.dispatch_due")
 def dispatch_due() -> int:
     """Queue one task per connection that has due work and no live lease; how many were sent."""
-    hub = worker_hub()
-    with hub.session_factory() as session:
-        ids = due_connection_ids(session, hub.now())
+    core = worker_core()
+    with core.session_factory() as session:
+        ids = due_connection_ids(session, core.now())
     return sum(enqueue(connection_id) for connection_id in ids)

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.sync.engine import run_batch
+
 if TYPE_CHECKING:
-    from hub.sync.runtime import Hub
+    from hub.sync.core import Core
 
 
 @dataclass(slots=True)
@@ -33,14 +35,14 @@ class WorkReport:
     attempted: int = 0
 
 
-def work_connection(hub: Hub, connection_id: int, *, batch_limit: int = 0, budget: float = 60.0,
+def work_connection(core: Core, connection_id: int, *, batch_limit: int = 0, budget: float = 60.0,
                     clock: Callable[[], float] = time.monotonic) -> WorkReport:
     """Run engine batches on the connection until nothing moves, another worker holds its
     lease, or *budget* seconds have passed. Each batch takes and gives back the lease itself."""
     report = WorkReport(connection_id, "idle")
     started = clock()
     while True:
-        batch = hub.run_batch(connection_id, batch_limit or None)
+        batch = run_batch(core, connection_id, batch_limit or None)
         if batch.busy:
             report.stopped = "busy" if report.batches == 0 else report.stopped
             break

@@ -29,3 +29,39 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+PG_ADMIN_URL = os.environ.get("LEDGERHUB_SCALE_PG_ADMIN", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+SCALE_DB = "ledgerhub_scale_test"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database with the hub's schema (Alembic ``upgrade head``)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from hub.storage.session import make_engine, upgrade
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{SCALE_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{SCALE_DB}"'))
+    url = make_url(PG_ADMIN_URL).set(database=SCALE_DB).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{SCALE_DB}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def clean_redis_db(redis_url: str) -> Iterator[str]:
+    """The scale tests' own Redis database, emptied before and after (Celery's queues live there)."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield redis_url
+    client.flushdb()
+    client.close()

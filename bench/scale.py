@@ -1,0 +1,222 @@
+"""Scale-out benchmark: N shops x M repair orders synced by 1, 2 and 4 Celery worker processes.
+
+    .venv/bin/python bench/scale.py                      # 200 shops x 500 repair orders
+    .venv/bin/python bench/scale.py --shops 20 --repair-orders 50 --workers 1,2
+
+Everything is real except the accounting target: PostgreSQL (the hub's database), Redis (the
+broker and the shared per-realm rate limiter, QBO's limits with time scaled), ``celery worker``
+and ``celery beat`` processes. The target is the fake idempotent target
+(``hub.workers.fake_target``) with a simulated per-call latency; the output says so.
+
+The history is generated and ingested once into a template database (kept between runs, keyed
+by its size); each worker count then syncs a fresh copy of it (``CREATE DATABASE ... TEMPLATE``),
+so every run starts from the same outbox. Throughput is deliveries per second from the first
+target call to the last; the limiter share is the time worker processes spent waiting for a
+permit over the time they worked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import redis
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hub.config import HubConfig
+from hub.domain.generator import generate_history
+from hub.domain.records import Shop
+from hub.plugin.manager import build_plugin_manager
+from hub.ratelimit import RateLimits, RedisRateLimiter
+from hub.storage import tenants
+from hub.storage.session import make_engine, make_session_factory, upgrade
+from hub.sync import connecting
+from hub.sync.core import Core
+from hub.sync.ingest import ingest_records
+from hub.workers import fake_target
+from hub.workers.local import LocalCluster
+
+ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+INGEST_CHUNK = 400
+
+
+def db_url(name: str) -> str:
+    """The URL of database *name* on the benchmark's server."""
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def admin(sql: str) -> None:
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def make_core(url: str, secret: str, instance: Path) -> Core:
+    config = HubConfig.from_env(environ={}, database_url=url, instance_path=instance, secret_key=secret)
+    host = build_plugin_manager(load_entrypoints=False,
+                                extra_plugins=[("hub.workers.fake_target", fake_target)])
+    return Core(config=config, session_factory=make_session_factory(make_engine(url)), host=host,
+                targets=host.collect_targets())
+
+
+def _ingest_shops(job: tuple[str, str, str, list[int], int, float]) -> int:
+    url, secret, instance, numbers, repair_orders, latency_ms = job
+    core = make_core(url, secret, Path(instance))
+    count = 0
+    for n in numbers:
+        shop = Shop(id=f"bench-{n:04d}", name=f"Bench shop {n}")
+        with core.session_factory.begin() as session:
+            tenants.add_shop(session, shop, core.now())
+        connecting.connect(core, shop.id, fake_target.TARGET_NAME,
+                           {"sink_url": url, "latency_ms": latency_ms, "chunk": 30}, "forward")
+        batch = []
+        for record in generate_history(n, shop, repair_orders):
+            batch.append(record)
+            if len(batch) == INGEST_CHUNK:
+                count += _ingest(core, shop.id, batch)
+                batch = []
+        count += _ingest(core, shop.id, batch)
+    return count
+
+
+def _ingest(core: Core, shop_id: str, records: list) -> int:
+    if records:
+        with core.session_factory.begin() as session:
+            ingest_records(session, core.targets, shop_id, records, core.now())
+    return len(records)
+
+
+def build_template(name: str, shops: int, repair_orders: int, latency_ms: float, secret: str,
+                   instance: Path) -> None:
+    """Create and fill the template database unless one of this size exists."""
+    marker = f"{shops}x{repair_orders}@{latency_ms}"
+    try:
+        engine = create_engine(db_url(name))
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT size FROM bench_meta")) == marker:
+                print(f"template {name} ({marker}) reused")
+                engine.dispose()
+                return
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - missing database or table: build it
+        pass
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}"')
+    url = db_url(name)
+    engine = make_engine(url)
+    upgrade(engine)
+    fake_target.create_sink_tables(engine)
+    started = time.perf_counter()
+    procs = max(1, min(2, os.cpu_count() or 1))
+    jobs = [(url, secret, str(instance), list(range(i, shops, procs)), repair_orders, latency_ms)
+            for i in range(procs)]
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        records = sum(pool.map(_ingest_shops, jobs))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_meta (size VARCHAR(100), secret VARCHAR(100))"))
+        conn.execute(text("INSERT INTO bench_meta VALUES (:s, :k)"), {"s": marker, "k": secret})
+    engine.dispose()
+    print(f"ingested {records} records for {shops} shops in {time.perf_counter() - started:.1f}s")
+
+
+def run_once(template: str, workers: int, redis_url: str, time_scale: float, secret: str,
+             tmp: Path, timeout: float) -> dict[str, float]:
+    """Sync a fresh copy of the template with *workers* processes; the figures."""
+    name = f"{template}_run"
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = db_url(name)
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the sink URL stored in each connection points at the template
+        conn.execute(text("UPDATE connections SET settings = jsonb_set(settings::jsonb, '{sink_url}', "
+                          "to_jsonb(CAST(:u AS text)))::json"), {"u": url})
+        total = conn.scalar(text("SELECT count(*) FROM deliveries WHERE status = 'pending'"))
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    prefix = f"{queue}:ratelimit"
+    env = {
+        "DATABASE_URL": url, "BROKER_URL": redis_url, "LEDGERHUB_SECRET_KEY": secret,
+        "LEDGERHUB_INSTANCE": str(tmp / "instance"), "LEDGERHUB_QUEUE": queue,
+        "LEDGERHUB_WORKER_PLUGINS": "hub.workers.fake_target", "LEDGERHUB_DISPATCH_INTERVAL": "0.5",
+        "LEDGERHUB_TASK_BUDGET": "5", "LEDGERHUB_RATELIMIT_PREFIX": prefix,
+        "LEDGERHUB_RATELIMIT_TIME_SCALE": str(time_scale),
+    }
+    cluster = LocalCluster(env, tmp / f"logs-{workers}")
+    cluster.start_workers(workers)
+    cluster.start_beat()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                left = conn.scalar(text("SELECT count(*) FROM deliveries "
+                                        "WHERE status NOT IN ('delivered', 'superseded')"))
+            if left == 0:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{left} of {total} deliveries still open after {timeout}s\n"
+                                 f"{cluster.logs()}")
+            time.sleep(0.5)
+    finally:
+        cluster.stop()
+    with engine.connect() as conn:
+        span = text("SELECT min(started), max(ended), count(*) FROM fake_calls")
+        first, last, calls = conn.execute(span).one()
+        duplicates = conn.scalar(text("SELECT count(*) FROM fake_effects WHERE attempts > 1"))
+        delivered = conn.scalar(text("SELECT count(*) FROM fake_effects"))
+    engine.dispose()
+    limiter = RedisRateLimiter.from_url(redis_url, RateLimits(), prefix=prefix)
+    waited = limiter.shared_stats().waited_seconds
+    limiter.reset()
+    elapsed = max(1e-6, last - first)
+    redis.Redis.from_url(redis_url).delete(queue)
+    return {"workers": workers, "deliveries": delivered, "expected": total, "calls": calls,
+            "duplicates": duplicates, "seconds": elapsed, "throughput": delivered / elapsed,
+            "limiter_share": waited / (elapsed * workers)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the template, run each worker count, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shops", type=int, default=200)
+    parser.add_argument("--repair-orders", type=int, default=500)
+    parser.add_argument("--workers", default="1,2,4", help="comma-separated worker process counts")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="simulated time per target call")
+    parser.add_argument("--time-scale", type=float, default=60.0,
+                        help="QBO's rate-limit windows run this many times faster")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--template", default="ledgerhub_bench_template")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before giving up")
+    args = parser.parse_args(argv)
+    counts = [int(c) for c in args.workers.split(",") if c.strip()]
+    secret = Fernet.generate_key().decode()
+    with tempfile.TemporaryDirectory(prefix="ledgerhub-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        build_template(args.template, args.shops, args.repair_orders, args.latency_ms, secret, tmp)
+        engine = create_engine(db_url(args.template))
+        with engine.connect() as conn:
+            secret = conn.scalar(text("SELECT secret FROM bench_meta"))
+        engine.dispose()
+        print(f"target: fake idempotent target (hub.workers.fake_target), {args.latency_ms:g} ms per "
+              f"batch call of 30, QBO limits per realm at time scale {args.time_scale:g}; "
+              f"{args.shops} shops x {args.repair_orders} repair orders; {os.cpu_count()} cores")
+        print(f"{'workers':>7} {'deliveries':>10} {'seconds':>8} {'per second':>10} {'limiter wait':>12} "
+              f"{'duplicates':>10}")
+        for workers in counts:
+            r = run_once(args.template, workers, args.redis_url, args.time_scale, secret, tmp, args.timeout)
+            print(f"{r['workers']:>7} {r['deliveries']:>10} {r['seconds']:>8.1f} {r['throughput']:>10.0f} "
+                  f"{r['limiter_share']:>11.1%} {r['duplicates']:>10}", flush=True)
+            if r["deliveries"] != r["expected"]:
+                print(f"  LOST: {r['expected'] - r['deliveries']} deliveries never reached the target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
