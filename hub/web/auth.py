@@ -1,0 +1,136 @@
+"""Sign-in for shop users, and the guard every settings page goes through.
+
+The session holds only the signed-in user's id, shop and role; passwords are checked by the Hub
+(stored hashed there). A shop user may open only their own shop's pages; an operator (support
+staff) may open every shop's pages and the admin pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from hub.web.ui import gateway
+
+bp = Blueprint("auth", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_KEY = "ledgerhub_user"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who is signed in, as kept in the session cookie."""
+
+    email: str
+    shop_id: str
+    operator: bool = False
+
+    def may_open(self, shop_id: str) -> bool:
+        """True when this user may see and change *shop_id*'s settings."""
+        return self.operator or self.shop_id == shop_id
+
+
+def current_user() -> SignedIn | None:
+    """The signed-in user of this request, or ``None``."""
+    if "user" not in g:
+        raw = session.get(SESSION_KEY)
+        g.user = SignedIn(**raw) if isinstance(raw, dict) else None
+    return g.user
+
+
+def _sign_in_redirect() -> Any:
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def shop_user_required(view: F) -> F:
+    """Guard a view taking ``shop_id``: a signed-in user of that shop (or an operator)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None:
+            return _sign_in_redirect()
+        if not user.may_open(str(kwargs.get("shop_id", ""))):
+            abort(403, "You are signed in for another shop.")
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def operator_required(view: F) -> F:
+    """Guard an admin view: a signed-in operator."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None:
+            return _sign_in_redirect()
+        if not user.operator:
+            abort(403, "Only LedgerHub support can open this page.")
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a ``next`` that stays on this site (no open redirect)."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_url(user: SignedIn) -> str:
+    """Where a user lands after signing in."""
+    if user.operator and not user.shop_id:
+        return url_for("admin.shops")
+    return url_for("accounting.overview", shop_id=user.shop_id)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    """Show the sign-in form; check the password and start a session."""
+    error = ""
+    email = request.form.get("email", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        user = gateway.authenticate(current_app, email, password)
+        if user is None:
+            error = "That e-mail address and password do not match. Check them and try again."
+        else:
+            session.clear()
+            session[SESSION_KEY] = {"email": user.email, "shop_id": user.shop_id,
+                                    "operator": user.operator}
+            session.permanent = True
+            signed_in = SignedIn(**session[SESSION_KEY])
+            return redirect(_safe_next(request.args.get("next")) or home_url(signed_in))
+    status = 401 if error else 200
+    return render_template("ui/sign_in.html", email=email, error=error), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out() -> Any:
+    """End the session."""
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.sign_in"))
