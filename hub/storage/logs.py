@@ -1,0 +1,95 @@
+"""The per-plugin delivery log: one row per attempt, read newest first with keyset paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.storage.models import DeliveryLogRow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogEntry:
+    """One delivery attempt as support reads it."""
+
+    id: int
+    at: datetime
+    connection_id: int
+    plugin: str
+    shop_id: str
+    kind: str
+    source_id: str
+    version: int
+    delivery_id: int | None
+    action: str
+    outcome: str
+    attempt: int
+    duration_ms: int
+    target_id: str
+    error: str
+
+
+def add_entry(session: Session, **values: object) -> None:
+    """Append one attempt (columns of :class:`DeliveryLogRow` as keyword arguments)."""
+    session.add(DeliveryLogRow(**values))
+
+
+def query_entries(
+    session: Session,
+    *,
+    plugin: str | None = None,
+    shop_id: str | None = None,
+    record: tuple[str, str] | None = None,
+    connection_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    outcome: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[LogEntry]:
+    """Entries matching every given filter, newest first.
+
+    Pass the last entry's id as *before_id* for the next page: the query stays an index range
+    scan however many rows the log holds (no OFFSET).
+    """
+    query = select(DeliveryLogRow)
+    if plugin is not None:
+        query = query.where(DeliveryLogRow.plugin == plugin)
+    if shop_id is not None:
+        query = query.where(DeliveryLogRow.shop_id == shop_id)
+    if record is not None:
+        query = query.where(DeliveryLogRow.record_kind == record[0], DeliveryLogRow.source_id == record[1])
+    if connection_id is not None:
+        query = query.where(DeliveryLogRow.connection_id == connection_id)
+    if since is not None:
+        query = query.where(DeliveryLogRow.at >= since)
+    if until is not None:
+        query = query.where(DeliveryLogRow.at < until)
+    if outcome is not None:
+        query = query.where(DeliveryLogRow.outcome == outcome)
+    if before_id is not None:
+        query = query.where(DeliveryLogRow.id < before_id)
+    rows = session.scalars(query.order_by(DeliveryLogRow.id.desc()).limit(max(1, min(limit, 1000))))
+    return [
+        LogEntry(
+            id=r.id,
+            at=r.at,
+            connection_id=r.connection_id,
+            plugin=r.plugin,
+            shop_id=r.shop_id,
+            kind=r.record_kind,
+            source_id=r.source_id,
+            version=r.version,
+            delivery_id=r.delivery_id,
+            action=r.action,
+            outcome=r.outcome,
+            attempt=r.attempt,
+            duration_ms=r.duration_ms,
+            target_id=r.target_id,
+            error=r.error,
+        )
+        for r in rows
+    ]

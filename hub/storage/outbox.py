@@ -1,0 +1,221 @@
+"""The outbox table (deliveries) and the external-id map."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hub.domain.kinds import DEPENDENCY_RANK, EntityKind
+from hub.storage.models import DeliveryRow, ExternalIdRow
+
+PENDING = "pending"
+CLAIMED = "claimed"
+WAITING = "waiting"
+DELIVERED = "delivered"
+NEEDS_ATTENTION = "needs_attention"
+SKIPPED = "skipped"
+SUPERSEDED = "superseded"
+OPEN_STATUSES = (PENDING, CLAIMED, WAITING, NEEDS_ATTENTION)
+"""A delivery in one of these has not reached an end."""
+REPLACEABLE = (PENDING, WAITING, NEEDS_ATTENTION)
+"""An older version in one of these is superseded when a newer version is enqueued."""
+
+
+def enqueue(
+    session: Session,
+    *,
+    connection_id: int,
+    record_id: int,
+    version_id: int,
+    version: int,
+    kind: EntityKind,
+    idempotency_key: str,
+    now: datetime,
+    backfill: bool = False,
+) -> bool:
+    """Add a pending delivery of one record version; False if it is already queued.
+
+    Older undelivered versions of the same record on this connection are superseded: only the
+    newest state needs to reach the target.
+    """
+    exists = session.scalar(
+        select(DeliveryRow.id).where(
+            DeliveryRow.connection_id == connection_id, DeliveryRow.record_version_id == version_id
+        )
+    )
+    if exists is not None:
+        return False
+    replaced = list(
+        session.scalars(
+            select(DeliveryRow).where(
+                DeliveryRow.connection_id == connection_id,
+                DeliveryRow.record_id == record_id,
+                DeliveryRow.version < version,
+                DeliveryRow.status.in_(REPLACEABLE),
+            )
+        )
+    )
+    for old in replaced:
+        old.status = SUPERSEDED
+        old.finished_at = now
+        old.waiting_on_record_id = None
+        # The newer version carries on the backfill's count of this record.
+        backfill = backfill or old.backfill
+    session.add(
+        DeliveryRow(
+            connection_id=connection_id,
+            record_id=record_id,
+            record_version_id=version_id,
+            version=version,
+            kind=kind.value,
+            rank=DEPENDENCY_RANK[kind],
+            status=PENDING,
+            action="",
+            attempts=0,
+            next_attempt_at=now,
+            idempotency_key=idempotency_key,
+            last_error="",
+            warnings=[],
+            backfill=backfill,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def has_delivery(session: Session, connection_id: int, record_id: int, version: int | None = None) -> bool:
+    """True if the record (or that version of it) has a non-superseded delivery on the connection."""
+    query = select(DeliveryRow.id).where(
+        DeliveryRow.connection_id == connection_id,
+        DeliveryRow.record_id == record_id,
+        DeliveryRow.status != SUPERSEDED,
+    )
+    if version is not None:
+        query = query.where(DeliveryRow.version == version)
+    return session.scalar(query.limit(1)) is not None
+
+
+def newest_version_queued(session: Session, connection_id: int, record_id: int) -> int:
+    """The highest version of the record with a delivery on the connection (0 if none)."""
+    return (
+        session.scalar(
+            select(func.coalesce(func.max(DeliveryRow.version), 0)).where(
+                DeliveryRow.connection_id == connection_id, DeliveryRow.record_id == record_id
+            )
+        )
+        or 0
+    )
+
+
+def due(session: Session, connection_id: int, now: datetime, limit: int) -> list[DeliveryRow]:
+    """Deliveries ready to go, in dependency order: pending ones whose time has come and
+    claimed ones whose lease ran out (their worker died)."""
+    return list(
+        session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.connection_id == connection_id,
+                or_(
+                    and_(DeliveryRow.status == PENDING, DeliveryRow.next_attempt_at <= now),
+                    and_(DeliveryRow.status == CLAIMED, DeliveryRow.lease_expires_at <= now),
+                ),
+            )
+            .order_by(DeliveryRow.rank, DeliveryRow.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(session: Session, delivery: DeliveryRow, owner: str, now: datetime, seconds: float) -> bool:
+    """Lease one due delivery to *owner*; False if someone else got it first."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id == delivery.id,
+            or_(
+                and_(DeliveryRow.status == PENDING, DeliveryRow.next_attempt_at <= now),
+                and_(DeliveryRow.status == CLAIMED, DeliveryRow.lease_expires_at <= now),
+            ),
+        )
+        .values(
+            status=CLAIMED,
+            claimed_by=owner,
+            lease_expires_at=now + timedelta(seconds=seconds),
+            attempts=DeliveryRow.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(delivery)
+    return True
+
+
+def unblock(session: Session, connection_id: int, record_id: int, now: datetime) -> int:
+    """Release the deliveries that were waiting for *record_id* to reach the target."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.connection_id == connection_id,
+            DeliveryRow.waiting_on_record_id == record_id,
+            DeliveryRow.status == WAITING,
+        )
+        .values(status=PENDING, waiting_on_record_id=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_by_status(session: Session, connection_id: int) -> dict[str, int]:
+    """How many deliveries of the connection are in each status."""
+    rows = session.execute(
+        select(DeliveryRow.status, func.count())
+        .where(DeliveryRow.connection_id == connection_id)
+        .group_by(DeliveryRow.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def external_row(session: Session, connection_id: int, record_id: int) -> ExternalIdRow | None:
+    """Where the record lives in the connection's target, if it was delivered."""
+    return session.scalar(
+        select(ExternalIdRow).where(
+            ExternalIdRow.connection_id == connection_id, ExternalIdRow.record_id == record_id
+        )
+    )
+
+
+def save_external(
+    session: Session,
+    *,
+    connection_id: int,
+    record_id: int,
+    target_id: str,
+    data: dict[str, Any],
+    version: int,
+    voided: bool,
+    now: datetime,
+) -> None:
+    """Insert or update the record's external id after a successful delivery."""
+    row = external_row(session, connection_id, record_id)
+    if row is None:
+        session.add(
+            ExternalIdRow(
+                connection_id=connection_id,
+                record_id=record_id,
+                target_id=target_id,
+                data=data,
+                version=version,
+                voided=voided,
+                updated_at=now,
+            )
+        )
+    else:
+        row.target_id = target_id
+        row.data = data
+        row.version = version
+        row.voided = voided
+        row.updated_at = now

@@ -1,0 +1,1 @@
+"""Fake targets and helpers for the core tests."""
