@@ -33,6 +33,8 @@ def schema_dir() -> Path:
     return Path(chosen) if chosen else DEFAULT_SCHEMA_DIR
 
 
-def public_url() -> str:
-    """The hub's public base URL (for the ``.qwc`` file's AppURL), without a trailing slash."""
-    return str(_configured.get("public_url") or "http://localhost:5000").rstrip("/")
+def public_url(default: str = "") -> str:
+    """The hub's public base URL (for the ``.qwc`` file's AppURL), without a trailing slash:
+    the configured one, else ``LEDGERHUB_PUBLIC_URL``, else *default*."""
+    chosen = _configured.get("public_url") or os.environ.get("LEDGERHUB_PUBLIC_URL") or default
+    return str(chosen).rstrip("/")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from marshmallow import Schema, ValidationError, post_load, validate
+from marshmallow import Schema, ValidationError, post_load, pre_load, validate, validates_schema
 from marshmallow import fields as mfields
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -80,8 +80,9 @@ class AccountingLinkSettingsSchema(Schema):
     """What the shop enters to connect Accounting Link (QuickBooks Desktop)."""
 
     api_key = mfields.String(
-        required=True, load_only=True, validate=validate.Length(min=8, max=200),
-        metadata={"description": "The API key Accounting Link issued (stored hashed, never shown again).",
+        load_only=True, validate=validate.Length(min=8, max=200),
+        metadata={"description": "The API key Accounting Link issued (required; stored hashed, never shown "
+                                 "again; leave empty to keep the stored one).",
                   "widget": "password"},
     )
     location = mfields.String(
@@ -108,11 +109,29 @@ class AccountingLinkSettingsSchema(Schema):
     )
     api_key_hash = mfields.String(dump_only=True)
 
+    # Stored settings hold only the hash; loading them again (the hub does, for every context)
+    # must keep it rather than ask for the plain key, which is gone.
+    @pre_load
+    def _keep_stored_hash(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and API_KEY_HASH in data:
+            data = dict(data)
+            self._stored_hash = data.pop(API_KEY_HASH)
+            if not data.get("api_key"):
+                data.pop("api_key", None)
+        return data
+
+    @validates_schema
+    def _key_given(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("api_key") and not getattr(self, "_stored_hash", None):
+            raise ValidationError("Missing data for required field.", "api_key")
+
     @post_load
     def _hash_key(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         key = data.pop("api_key", None)
-        if key is not None:
+        if key:
             if key != key.strip():
                 raise ValidationError("must not start or end with spaces", "api_key")
             data[API_KEY_HASH] = hash_api_key(key)
+        elif getattr(self, "_stored_hash", None):
+            data[API_KEY_HASH] = self._stored_hash
         return data

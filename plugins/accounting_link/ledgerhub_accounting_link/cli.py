@@ -1,0 +1,52 @@
+"""``ledgerhub accounting-link …`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hub.plugin.cli import current_services
+from ledgerhub_accounting_link import config
+from ledgerhub_accounting_link.qbxml import schema
+from ledgerhub_accounting_link.qwc import qwc_document, qwc_filename
+from ledgerhub_accounting_link.service import TARGET_NAME, username_for
+
+
+@click.group("accounting-link")
+def accounting_link_group() -> None:
+    """Accounting Link (QuickBooks Desktop through the Web Connector)."""
+
+
+@accounting_link_group.command("qwc")
+@click.option("--connection", "connection_id", type=int, required=True, help="Connection id.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to write the .qwc file into.")
+@click.option("--url", "base_url", default="", help="Public URL of the hub (default: configured one).")
+def qwc_command(connection_id: int, out_dir: Path, base_url: str) -> None:
+    """Print the Web Connector user name and write the connection's .qwc file."""
+    ctx = current_services().connection(connection_id)
+    if ctx is None or ctx.target_name != TARGET_NAME:
+        raise click.ClickException(f"connection {connection_id} is not an Accounting Link connection")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / qwc_filename(ctx)
+    path.write_text(qwc_document(ctx, base_url or config.public_url(default="http://127.0.0.1:5000")))
+    click.echo(f"Web Connector user name: {username_for(connection_id)}")
+    click.echo("Password: the API key Accounting Link issued")
+    click.echo(f"Wrote {path}")
+
+
+@accounting_link_group.command("check")
+@click.argument("documents", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check_command(documents: tuple[Path, ...]) -> None:
+    """Check qbXML request files against the 13.0 schema and the US QuickBooks Desktop rules."""
+    click.echo(f"Schema folder: {config.schema_dir()}")
+    failed = False
+    for path in documents:
+        problems = schema.problems(path.read_text())
+        failed = failed or bool(problems)
+        click.echo(f"{path}: {'ok' if not problems else ''}")
+        for problem in problems:
+            click.echo(f"  {problem}")
+    if failed:
+        raise SystemExit(1)
