@@ -82,7 +82,7 @@ def oauth_server(delay: float = 0.0) -> Iterator[tuple[str, OAuthState]]:
     base: list[str] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state, base))
     base.append(f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield base[0] + "/discovery", state
