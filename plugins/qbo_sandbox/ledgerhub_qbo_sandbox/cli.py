@@ -1,0 +1,77 @@
+"""``ledgerhub qbo-sandbox``: run the sandbox in the foreground."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+
+from ledgerhub_qbo_sandbox.server import SandboxServer
+
+
+@click.command("qbo-sandbox")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Loopback port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Sandbox seconds per real second: token lifetimes and throttle windows shrink by it.",
+)
+@click.option("--auto-approve", is_flag=True, help="Approve the consent page at once.")
+@click.option(
+    "--country",
+    type=click.Choice(["US", "CA"], case_sensitive=False),
+    default="US",
+    show_default=True,
+    help="Country of the default company.",
+)
+@click.option(
+    "--tax-rate",
+    type=Decimal,
+    default=Decimal("0.0825"),
+    show_default=True,
+    help="US sales-tax rate of the default company.",
+)
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="Redirect URI to register for the app (repeatable).",
+)
+def qbo_sandbox(
+    port: int,
+    time_scale: float,
+    auto_approve: bool,
+    country: str,
+    tax_rate: Decimal,
+    redirect_uris: tuple[str, ...],
+) -> None:
+    """Run a local QuickBooks Online sandbox (OAuth 2 and the v3 API) until interrupted."""
+    options = {"redirect_uris": redirect_uris} if redirect_uris else {}
+    server = SandboxServer(
+        port=port,
+        time_scale=time_scale,
+        auto_approve=auto_approve,
+        country=country.upper(),
+        tax_rate=tax_rate,
+        **options,
+    )
+    credentials = server.client_credentials
+    click.echo(f"QBO sandbox on http://127.0.0.1:{port or '<free port>'}")
+    click.echo(f"  discovery:     /.well-known/openid_configuration   (time scale {time_scale:g})")
+    click.echo(f"  client id:     {credentials.client_id}")
+    click.echo(f"  client secret: {credentials.client_secret}")
+    click.echo(f"  redirect URIs: {', '.join(credentials.redirect_uris)}")
+    click.echo(f"  realm:         {server.default_realm_id} ({country.upper()})")
+    click.echo("  admin:         /admin/realms, /admin/faults")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
