@@ -82,27 +82,29 @@ class SchemaForm:
         current = current or {}
         schema = self.schema_class()
         raw = _raw_values(schema, formdata)
-        known = {f.data_key or n for n, f in schema.load_fields.items()}
         secrets = {f.name for f in self.fields if f.input_type == "password"}
         rendered = {f.name for f in self.fields}
+        # Not on the form (a mapping edited elsewhere, a key the schema derived such as a hash):
+        # hand the stored value back so the schema sees the whole settings.
         for key, value in current.items():
-            if key in known and key not in rendered and key not in raw:
+            if key not in rendered and key not in raw:
                 raw[key] = value
-        # Editing: a secret left empty keeps the stored one (possibly kept only as a hash).
-        kept_secrets = tuple(n for n in secrets if current and not raw.get(n)) if current else ()
-        for name in kept_secrets:
-            raw.pop(name, None)
-            if name in current:
-                raw[name] = current[name]
-        partial = tuple(n for n in kept_secrets if n not in raw)
+        partial: list[str] = []
+        if current:
+            for name in secrets:
+                if raw.get(name):
+                    continue
+                raw.pop(name, None)
+                if current.get(name):
+                    raw[name] = current[name]
+                else:
+                    partial.append(name)
         self.fill(raw)
         try:
-            loaded = schema.load(raw, partial=partial or False)
+            self.data = schema.load(raw, partial=tuple(partial) or False)
         except ValidationError as exc:
             self.attach_errors(_as_field_errors(exc.messages))
             return False
-        derived = {k: v for k, v in current.items() if k not in known and k not in loaded}
-        self.data = {**derived, **loaded} if partial else loaded
         return True
 
     def fill(self, values: Mapping[str, Any]) -> None:

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from werkzeug.security import check_password_hash
 
 from hub.domain.records import Shop
+from hub.errors import HubError
 from hub.plugin.target import Target
 
 QBO_FEATURE = "qbo"
@@ -81,10 +82,10 @@ def authenticate(app: Flask, email: str, password: str) -> Account | None:
         return None
     if not email or not password:
         return None
-    user = hub_of(app).authenticate(email, password)
-    if user is None:
+    shop_id = hub_of(app).check_user(email, password)
+    if shop_id is None:
         return None
-    return Account(email=user.email, shop_id=user.shop_id)
+    return Account(email=email.strip().lower(), shop_id=shop_id)
 
 
 def constant_time_equal(a: str, b: str) -> bool:
@@ -107,12 +108,12 @@ def targets() -> dict[str, Target]:
 
 def features(shop_id: str) -> dict[str, bool]:
     """The shop's feature switches."""
-    return dict(hub_of().shop_features(shop_id))
+    return {name: bool(on) for name, on in hub_of().features(shop_id).items()}
 
 
 def set_feature(shop_id: str, name: str, enabled: bool) -> None:
     """Turn a feature on or off for one shop."""
-    hub_of().set_shop_feature(shop_id, name, enabled)
+    hub_of().set_feature(shop_id, name, enabled)
 
 
 def subscription_missing(shop_id: str, target_name: str) -> bool:
@@ -125,7 +126,7 @@ def connections(shop_id: str) -> list[ConnectionView]:
     """The shop's connections (every status), newest first."""
     hub = hub_of()
     views = []
-    for info in hub.list_connections(shop_id):
+    for info in reversed(hub.connections(shop_id)):
         views.append(_view(hub, info))
     return views
 
@@ -154,9 +155,16 @@ def _view(hub: Any, info: Any) -> ConnectionView:
 
 
 def backfill_progress(connection_id: int) -> Progress:
-    """The backfill progress of a connection."""
-    raw = hub_of().backfill_progress(connection_id)
-    return Progress(done=raw.done, total=raw.total, pending=raw.pending, finished=raw.finished)
+    """How far the connection's first sync has come: the history backfill's ``(done, total)``
+    and how many deliveries still wait to go. Finished when nothing is waiting and the history
+    is through (records that need attention do not hold it up; the log lists them)."""
+    hub = hub_of()
+    done, total = hub.backfill_progress(connection_id)
+    ctx = hub.services.connection(connection_id)
+    pending = hub.services.pending_count(ctx) if ctx is not None else 0
+    attention = len([d for d in hub.needs_attention(connection_id) if d.status == "needs_attention"])
+    finished = pending == 0 and done + attention >= total
+    return Progress(done=done, total=total, pending=pending, finished=finished)
 
 
 def update_shop(shop: Shop) -> None:
@@ -165,8 +173,9 @@ def update_shop(shop: Shop) -> None:
 
 
 def list_shops() -> list[Shop]:
-    """Every shop, for the operator's list."""
-    return list(hub_of().list_shops())
+    """Every shop, for the operator's list (empty while the Hub cannot list shops)."""
+    lister = getattr(hub_of(), "list_shops", None)
+    return list(lister()) if lister is not None else []
 
 
 def connect(shop_id: str, target_name: str, settings: Mapping[str, Any]) -> int:
@@ -175,8 +184,15 @@ def connect(shop_id: str, target_name: str, settings: Mapping[str, Any]) -> int:
 
 
 def update_settings(connection_id: int, settings: Mapping[str, Any]) -> None:
-    """Replace a connection's settings (validated by the target's schema)."""
-    hub_of().update_connection_settings(connection_id, settings)
+    """Replace a connection's settings (validated by the target's schema).
+
+    The Hub has no settings update of its own; connecting again reuses the connection and
+    keeps its external ids. "forward" is passed so that saving settings never restarts a
+    history backfill.
+    """
+    hub = hub_of()
+    info = hub.get_connection(connection_id)
+    hub.connect(info.shop_id, info.target_name, settings, start_mode="forward")
 
 
 def begin_authorization(connection_id: int, redirect_uri: str) -> str:
@@ -190,8 +206,14 @@ def complete_authorization(connection_id: int, params: Mapping[str, str]) -> Non
 
 
 def start(connection_id: int, start_mode: str) -> None:
-    """Start sending: from now on, or all existing data (a backfill)."""
-    hub_of().start(connection_id, start_mode)
+    """Start sending: from now on, or all existing data (a backfill of every stored record).
+
+    Connecting again with the chosen mode reuses the authorized connection."""
+    hub = hub_of()
+    info = hub.get_connection(connection_id)
+    if start_mode == "forward" and info.start_mode == "forward":
+        return
+    hub.connect(info.shop_id, info.target_name, info.settings, start_mode=start_mode)
 
 
 def disconnect(connection_id: int) -> None:
@@ -300,32 +322,35 @@ def iter_log(shop_id: str, plugin: str, flt: LogFilter, max_rows: int) -> Any:
 
 
 def _still_failing(entries: list[Any]) -> frozenset[int]:
-    """Deliveries whose newest attempt on the page failed and that still need attention."""
-    candidates = {e.delivery_id for e in entries if e.delivery_id and e.outcome in ATTENTION_OUTCOMES}
-    if not candidates:
-        return frozenset()
-    states = delivery_states(candidates)
-    return frozenset(d for d in candidates if states.get(d) == "needs_attention")
+    """Deliveries on the page that need attention right now (Retry / Skip apply)."""
+    connection_ids = {e.connection_id for e in entries if e.outcome in ATTENTION_OUTCOMES}
+    stuck = attention_ids(connection_ids)
+    return frozenset(e.delivery_id for e in entries if e.delivery_id in stuck)
 
 
-def delivery_states(delivery_ids: set[int]) -> dict[int, str]:
-    """The current status of each delivery."""
-    return dict(hub_of().delivery_states(sorted(delivery_ids)))
+def attention_ids(connection_ids: set[int]) -> dict[int, Any]:
+    """Delivery id → info, for the deliveries of these connections that need attention."""
+    hub = hub_of()
+    found: dict[int, Any] = {}
+    for connection_id in connection_ids:
+        for info in hub.needs_attention(connection_id):
+            if info.status == "needs_attention":
+                found[info.id] = info
+    return found
 
 
 def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> RecordHistory:
-    """Every attempt for the record in this plugin's log, oldest first."""
+    """Every attempt for the record in this plugin's log, oldest first, and the deliveries
+    that need attention now with their reason."""
     entries = list(iter_log(shop_id, plugin, LogFilter(kind=kind, record=source_id), 5000))
     entries.reverse()
-    fixable = _still_failing(entries)
-    latest: dict[int, Any] = {}
-    for entry in entries:
-        if entry.delivery_id in fixable:
-            latest[entry.delivery_id] = entry
-    return RecordHistory(
-        entries=entries,
-        attention=[Attention(d, _plain_reason(e.error)) for d, e in latest.items()],
-    )
+    plugin_connections = {c.id for c in connections(shop_id) if c.target_name == plugin}
+    attention = [
+        Attention(d.id, _plain_reason(d.last_error))
+        for d in hub_of().delivery_history(shop_id, kind, source_id)
+        if d.connection_id in plugin_connections and d.status == "needs_attention"
+    ]
+    return RecordHistory(entries=entries, attention=attention)
 
 
 def _plain_reason(error: str) -> str:
@@ -333,19 +358,25 @@ def _plain_reason(error: str) -> str:
 
 
 def delivery_belongs_to(shop_id: str, plugin: str, delivery_id: int) -> bool:
-    """True when the delivery is one of this shop's, for this plugin."""
-    owner = hub_of().delivery_owner(delivery_id)
-    return owner is not None and tuple(owner) == (shop_id, plugin)
+    """True when the delivery is one of this shop's, for this plugin, and needs attention."""
+    plugin_connections = {c.id for c in connections(shop_id) if c.target_name == plugin}
+    return delivery_id in attention_ids(plugin_connections)
 
 
 def retry(delivery_id: int) -> None:
     """Send a delivery that needs attention again."""
-    hub_of().retry(delivery_id)
+    try:
+        hub_of().retry(delivery_id)
+    except (KeyError, ValueError) as exc:
+        raise HubError(f"the record cannot be retried now ({exc})") from exc
 
 
 def skip(delivery_id: int) -> None:
     """Give up on a delivery that needs attention."""
-    hub_of().skip(delivery_id)
+    try:
+        hub_of().skip(delivery_id)
+    except (KeyError, ValueError) as exc:
+        raise HubError(f"the record cannot be skipped now ({exc})") from exc
 
 
 # --- plugin-specific pages, found by convention ------------------------------------------------

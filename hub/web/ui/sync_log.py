@@ -128,7 +128,7 @@ def _act(shop_id: str, plugin: str, delivery_id: int, action: str) -> Any:
     if not back.startswith("/") or back.startswith("//"):
         back = url_for(".entries", shop_id=shop_id, plugin=plugin)
     if not gateway.delivery_belongs_to(shop_id, plugin, delivery_id):
-        flash("That record is not in this shop's log.", "error")
+        flash("That record does not need attention (any more): nothing was changed.", "error")
         return redirect(back)
     try:
         if action == "retry":
