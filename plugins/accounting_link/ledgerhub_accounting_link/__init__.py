@@ -33,10 +33,10 @@ def ledgerhub_targets() -> list[Target]:
 
 @hookimpl
 def ledgerhub_blueprints(services: HubServices) -> list[Blueprint]:
-    """The Web Connector endpoint at ``/qbwc``."""
-    from ledgerhub_accounting_link.blueprint import create_blueprint
+    """The Web Connector endpoint at ``/qbwc`` and the ``.qwc`` download."""
+    from ledgerhub_accounting_link.blueprint import create_blueprint, create_pages_blueprint
 
-    return [create_blueprint(services)]
+    return [create_blueprint(services), create_pages_blueprint(services)]
 
 
 @hookimpl

@@ -1,4 +1,9 @@
-"""The ``/qbwc`` SOAP endpoint and the ``.qwc`` download, as one Flask blueprint."""
+"""The ``/qbwc`` SOAP endpoint, and the ``.qwc`` download under ``/plugins/accounting_link``.
+
+The download view takes ``shop_id`` and ``connection_id`` and is listed in the target's
+``ui_actions``, so the settings UI shows it on the connection's card and guards it (a signed-in
+user of that shop).
+"""
 
 from __future__ import annotations
 
@@ -70,12 +75,19 @@ def create_blueprint(services: HubServices, service: WebConnectorService | None 
         return Response("LedgerHub Accounting Link: QuickBooks Web Connector endpoint (SOAP, POST).\n",
                         content_type="text/plain; charset=utf-8")
 
-    @bp.get("/connections/<int:connection_id>/ledgerhub.qwc")
-    def qwc_download(connection_id: int) -> Response:
+    return bp
+
+
+def create_pages_blueprint(services: HubServices) -> Blueprint:
+    """``accounting_link.qwc``: the connection's ``.qwc`` file as a download."""
+    bp = Blueprint(TARGET_NAME, __name__, url_prefix=f"/plugins/{TARGET_NAME}")
+
+    @bp.get("/shops/<shop_id>/connections/<int:connection_id>/ledgerhub.qwc")
+    def qwc(shop_id: str, connection_id: int) -> Response:
         """The ``.qwc`` file of one connection (no secret in it: the key is typed into QBWC)."""
         ctx = services.connection(connection_id)
-        if ctx is None or ctx.target_name != TARGET_NAME:
-            abort(404, f"no Accounting Link connection {connection_id}")
+        if ctx is None or ctx.target_name != TARGET_NAME or ctx.shop.id != shop_id:
+            abort(404, f"no Accounting Link connection {connection_id} for shop {shop_id}")
         base = config.public_url(default=request.host_url)
         return Response(qwc_document(ctx, base), content_type="application/xml",
                         headers={"Content-Disposition": f'attachment; filename="{qwc_filename(ctx)}"'})

@@ -39,6 +39,22 @@ def verify_api_key(api_key: str, stored: str | None) -> bool:
     return scheme == "scrypt" and hmac.compare_digest(hash_api_key(api_key, salt), stored)
 
 
+_recent_hashes: dict[str, str] = {}
+
+
+def _hash_for_settings(api_key: str) -> str:
+    """The key's hash for a settings load. The hub loads stored settings for every context it
+    builds; scrypt each time would cost ~50 ms per call, so one salted hash per key is reused
+    within the process (remembered under a SHA-256 of the key, never the key itself)."""
+    fingerprint = hashlib.sha256(api_key.encode()).hexdigest()
+    cached = _recent_hashes.get(fingerprint)
+    if cached is None:
+        if len(_recent_hashes) > 256:
+            _recent_hashes.clear()
+        cached = _recent_hashes[fingerprint] = hash_api_key(api_key)
+    return cached
+
+
 @dataclass(frozen=True, slots=True)
 class AccountingLinkSettings:
     """The settings the qbXML builders use, with the defaults a fresh QuickBooks file has."""
@@ -131,7 +147,7 @@ class AccountingLinkSettingsSchema(Schema):
         if key:
             if key != key.strip():
                 raise ValidationError("must not start or end with spaces", "api_key")
-            data[API_KEY_HASH] = hash_api_key(key)
+            data[API_KEY_HASH] = _hash_for_settings(key)
         elif getattr(self, "_stored_hash", None):
             data[API_KEY_HASH] = self._stored_hash
         return data

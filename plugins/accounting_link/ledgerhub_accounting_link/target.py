@@ -35,6 +35,9 @@ class AccountingLinkTarget(Target):
     settings_schema = AccountingLinkSettingsSchema
     delivery_mode: ClassVar[DeliveryMode] = DeliveryMode.PULL
     batch_size: ClassVar[int] = 20
+    ui_actions: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("Download .qwc file for the Web Connector", "accounting_link.qwc", "get"),
+    )
 
     def connect(self, ctx: ConnectionContext) -> None:
         """Check the location belongs to the shop; keep the key's hash among the secrets."""
