@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from intuitlib.client import AuthClient
-from ledgerhub_qbo_sandbox import SandboxServer
+from ledgerhub_qbo_sandbox import Limits, SandboxServer
+
+RELAXED = Limits(per_minute=100_000, per_second=10_000, concurrent=100, batch_per_minute=10_000)
 from quickbooks import QuickBooks
 
 
@@ -30,8 +32,11 @@ def _plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
-    """One sandbox per test module (each test takes its own realm)."""
-    with SandboxServer(port=0, time_scale=1.0) as server:
+    """One sandbox per test module (each test takes its own realm).
+
+    Its limits are raised so rule tests are not throttled; test_throttle.py uses QBO's own.
+    """
+    with SandboxServer(port=0, time_scale=1.0, limits=RELAXED) as server:
         yield server
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+import requests
 from quickbooks import QuickBooks
 from quickbooks.objects.base import Ref
 from quickbooks.objects.customer import Customer
@@ -88,3 +90,35 @@ def payment(
     line.LinkedTxn.append(linked.to_linked_txn())
     new.Line.append(line)
     return new.save(qb=qb)
+
+
+def raw(
+    conn: object,
+    method: str,
+    path: str,
+    body: object = None,
+    params: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> requests.Response:
+    """One HTTP call to the company API with the connection's access token (for status checks)."""
+    sandbox = conn.sandbox  # type: ignore[attr-defined]
+    realm_id = conn.realm_id  # type: ignore[attr-defined]
+    token = conn.auth.access_token  # type: ignore[attr-defined]
+    data = body if isinstance(body, str) or body is None else json.dumps(body)
+    return requests.request(
+        method,
+        f"{sandbox.base_url}/v3/company/{realm_id}/{path}",
+        params={"minorversion": "75", **(params or {})},
+        data=data,
+        timeout=10,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "Content-Type": content_type,
+        },
+    )
+
+
+def fault_code(response: requests.Response) -> str:
+    """The first Fault code of a JSON answer."""
+    return response.json()["Fault"]["Error"][0]["code"]
