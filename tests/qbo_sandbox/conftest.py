@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from intuitlib.client import AuthClient
 from ledgerhub_qbo_sandbox import Limits, SandboxServer
+from quickbooks import QuickBooks
 
 RELAXED = Limits(per_minute=100_000, per_second=10_000, concurrent=100, batch_per_minute=10_000)
-from quickbooks import QuickBooks
 
 
 @dataclass
