@@ -133,3 +133,33 @@ def customer(cid: str = "C-1", **overrides: Any) -> Customer:
                                   phone="555-0100")
     values.update(overrides)
     return Customer(**values)
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A running QBO sandbox (auto-approving, time-scaled) with the plugin's limiter matched."""
+    from ledgerhub_qbo.limiter import TIME_SCALE_ENV
+    from ledgerhub_qbo_sandbox import SandboxServer
+
+    from .sandbox_hub import TIME_SCALE
+
+    monkeypatch.setenv(TIME_SCALE_ENV, str(TIME_SCALE))
+    with SandboxServer(port=0, time_scale=TIME_SCALE, auto_approve=True) as server:
+        yield server
+
+
+@pytest.fixture
+def qbo_hub(hub_config: Any, clock: Any, sandbox: Any) -> Iterator[Any]:
+    """A hub with only the QBO plugin, on the shared test database and clock."""
+    from .sandbox_hub import make_hub
+
+    hub = make_hub(hub_config, clock)
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def us_shop(qbo_hub: Any, shop: Shop) -> Shop:
+    """The sample shop, stored in the hub."""
+    qbo_hub.create_shop(shop)
+    return shop
