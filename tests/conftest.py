@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # lets tests import tests.fakes under --import-mode=importlib
@@ -88,12 +89,20 @@ def database_url(_database_template: str, tmp_path: Path) -> str:
         path = tmp_path / "hub.sqlite3"
         shutil.copyfile(_database_template, path)
         return f"sqlite:///{path}"
-    engine = create_engine(_database_template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    # DELETE beats TRUNCATE on tables this small (TRUNCATE rewrites files).
+    with _engine_for(_database_template).begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
     return _database_template
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine_for(url: str) -> Engine:
+    if url not in _ENGINES:
+        _ENGINES[url] = create_engine(url, poolclass=NullPool)
+    return _ENGINES[url]
 
 
 @pytest.fixture

@@ -213,12 +213,7 @@ def _record(
             secrets=secrets,
             now=core.now(),
         )
-    if name == "delivered":
-        report.delivered += 1
-    elif name == "retry":
-        report.retried += 1
-    elif name in ("needs_attention", "error"):
-        report.needs_attention += 1
+    _tally(report, name)
     if isinstance(outcome, FatalConnectionError):
         report.fatal = True
         ctx.logger.error("connection %s disconnected: %s", ctx.connection_id, connection.status_reason)
@@ -247,7 +242,7 @@ def _settle_all(
             if connection.status != conn_repo.ACTIVE:
                 release_claims([row])
                 continue
-            apply_outcome(
+            name = apply_outcome(
                 session,
                 core,
                 connection,
@@ -257,3 +252,13 @@ def _settle_all(
                 secrets=secrets,
                 now=core.now(),
             )
+            _tally(report, name)
+
+
+def _tally(report: BatchReport, outcome_name: str) -> None:
+    if outcome_name == "delivered":
+        report.delivered += 1
+    elif outcome_name == "retry":
+        report.retried += 1
+    elif outcome_name in ("needs_attention", "error"):
+        report.needs_attention += 1
