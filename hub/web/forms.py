@@ -212,7 +212,7 @@ def _form_field(name: str, schema_field: fields.Field) -> FormField:
 
 def _raw_values(schema: Schema, formdata: Mapping[str, str]) -> dict[str, Any]:
     """The submitted values the schema should see: checkboxes become booleans and an empty
-    optional input is left out, so the schema's default applies instead of ``""``."""
+    input is left out, so the schema's default applies (or it reports the field missing)."""
     raw: dict[str, Any] = {}
     for name, schema_field in schema.load_fields.items():
         key = schema_field.data_key or name
@@ -224,8 +224,6 @@ def _raw_values(schema: Schema, formdata: Mapping[str, str]) -> dict[str, Any]:
         if _one_of(schema_field) is None:
             value = value.strip()
         if value == "":
-            if schema_field.required:
-                raw[key] = value
             continue
         raw[key] = value
     return raw

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from hub.sync.runtime import Hub
-from hub.web.ui import init_ui
+from hub.web import create_app
 from tests.web.fakes import FakeOAuthBooks
 
 PASSWORD = "correct horse battery"
@@ -34,11 +34,9 @@ def fake_targets(fake_target: Any, fake_oauth: FakeOAuthBooks) -> dict[str, obje
 
 
 def make_ui_app(hub: Hub) -> Flask:
-    """A bare Flask app with only the UI on it (as create_app wires it)."""
-    app = Flask("ledgerhub_ui_test")
-    app.config.update(TESTING=True, LEDGERHUB_OPERATORS={OPERATOR: generate_password_hash(PASSWORD)})
-    init_ui(app, hub)
-    return app
+    """The whole web app (API, UI, plugin blueprints) on *hub*, with one operator."""
+    return create_app(hub, {"TESTING": True,
+                            "LEDGERHUB_OPERATORS": {OPERATOR: generate_password_hash(PASSWORD)}})
 
 
 @pytest.fixture
