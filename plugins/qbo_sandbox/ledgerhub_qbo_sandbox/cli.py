@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from decimal import Decimal
 
 import click
@@ -63,15 +65,27 @@ def qbo_sandbox(
         tax_rate=tax_rate,
         **options,
     )
+    server.start()
     credentials = server.client_credentials
-    click.echo(f"QBO sandbox on http://127.0.0.1:{port or '<free port>'}")
-    click.echo(f"  discovery:     /.well-known/openid_configuration   (time scale {time_scale:g})")
+    click.echo(f"QBO sandbox on {server.base_url}  (time scale {time_scale:g})")
+    click.echo(f"  discovery:     {server.discovery_url}")
+    click.echo(f"  API base:      {server.base_url}/v3")
     click.echo(f"  client id:     {credentials.client_id}")
     click.echo(f"  client secret: {credentials.client_secret}")
     click.echo(f"  redirect URIs: {', '.join(credentials.redirect_uris)}")
     click.echo(f"  realm:         {server.default_realm_id} ({country.upper()})")
-    click.echo("  admin:         /admin/realms, /admin/faults")
+    click.echo(f"  admin:         {server.base_url}/admin/realms, {server.base_url}/admin/faults", nl=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.serve_forever()
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         click.echo("stopped")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    # SIGTERM ends the command the same way Ctrl-C does.
+    raise KeyboardInterrupt

@@ -70,7 +70,9 @@ class SandboxServer:
         self._server = make_server(self.host, self.port, create_app(self.state), threaded=True)
         self._server.daemon_threads = True
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="qbo-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="qbo-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -84,17 +86,6 @@ class SandboxServer:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (the CLI command uses this)."""
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = make_server(self.host, self.port, create_app(self.state), threaded=True)
-        self.port = self._server.server_port
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-            self._server = None
 
     def __enter__(self) -> SandboxServer:
         return self.start()
