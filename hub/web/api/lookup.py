@@ -1,8 +1,8 @@
-"""Reading one stored record, for the API's GET endpoint and ``ledgerhub preview --record``.
+"""Reads the :class:`~hub.sync.runtime.Hub` facade does not offer yet: one stored record (the
+API's GET endpoint, ``ledgerhub preview --record``) and a connection's delivery counts (the demo).
 
-Stand-in: the :class:`~hub.sync.runtime.Hub` facade has no single-record read yet, so this
-reads the record's versions through the storage layer. When ``Hub.get_record`` exists, this
-function calls it and nothing else changes.
+Stand-ins: they read through the storage layer with the hub's session factory. When the facade
+grows ``get_record`` and ``delivery_counts``, these functions call them and nothing else changes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from hub.domain.kinds import EntityKind
 from hub.domain.records import Record
 from hub.domain.schemas import load_record
+from hub.storage.outbox import count_by_status
 from hub.storage.records import record_versions
 
 
@@ -36,3 +37,12 @@ def get_record(hub: Any, shop_id: str, kind: EntityKind, source_id: str) -> Stor
         current = versions[-1]
         payload = dict(current.payload)
         return StoredRecord(load_record(kind, payload), current.version, current.received_at, payload)
+
+
+def delivery_counts(hub: Any, connection_id: int) -> dict[str, int]:
+    """How many deliveries of a connection are in each status (``delivered``, ``pending``…).
+
+    Stand-in for a facade method, like :func:`get_record`.
+    """
+    with hub.session_factory() as session:
+        return count_by_status(session, connection_id)
