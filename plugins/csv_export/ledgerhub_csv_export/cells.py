@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from ledgerhub_csv_export.settings import ISO_DATE
 
+CENT = Decimal("0.01")
+
 #: First characters that make a spreadsheet treat a cell as a formula, plus the escape itself.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r'")
 ESCAPE = "'"
@@ -37,17 +39,22 @@ def money(value: Decimal) -> str:
     A value with more places than cents (a unit price of ``0.125``) keeps them, so nothing is
     rounded away; the hub's invoice and line amounts always have two.
     """
+    plain = str(value)
+    # Fast path: str() already gives exactly two places for nearly every amount.
+    if plain[-3:-2] == "." and "E" not in plain:
+        return plain
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
         return f"{value:.2f}"
-    if value == value.quantize(Decimal("0.01")):
+    if value == value.quantize(CENT):
         return f"{value:.2f}"
     return f"{value.normalize():f}"
 
 
 def number(value: Decimal) -> str:
     """A quantity, hours or rate as a plain decimal string, never in exponent notation."""
-    return f"{value:f}"
+    plain = str(value)
+    return plain if "E" not in plain else f"{value:f}"
 
 
 def integer(value: int | None) -> str:

@@ -286,7 +286,7 @@ class ExportFolder:
             _fsync_dir(self.path)
             self._created_files = False
         ends = {name: self._sizes[name] for name in self._handles}
-        entry = {"run": run_id, "keys": [list(k) for k in keys], "ends": ends, "rows": rows,
+        entry = {"run": run_id, "keys": keys, "ends": ends, "rows": rows,
                  "totals": {name: str(amount) for name, amount in totals.items()}}
         self._append_manifest(json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n")
         self._apply(entry)

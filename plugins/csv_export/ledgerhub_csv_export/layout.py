@@ -8,9 +8,10 @@ contract (documented in ``docs/csv_export.md``): new columns are only ever added
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hub.domain.kinds import EntityKind
+from hub.domain.money import ZERO
 from hub.domain.records import (
     Address,
     Customer,
@@ -55,10 +56,12 @@ class FileLayout:
         """``<name>.csv``."""
         return f"{self.name}.csv"
 
-    @property
-    def amount_index(self) -> int | None:
-        """Position of :attr:`amount_column`, or ``None``."""
-        return None if self.amount_column is None else self.columns.index(self.amount_column)
+    amount_index: int | None = field(init=False, default=None)
+    """Position of :attr:`amount_column`, or ``None``."""
+
+    def __post_init__(self) -> None:
+        index = None if self.amount_column is None else self.columns.index(self.amount_column)
+        object.__setattr__(self, "amount_index", index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,36 +93,47 @@ def _inventory_item(r: InventoryItem, v: int, d: DateCells) -> RowGroups:
 
 
 def _invoice(r: Invoice, v: int, d: DateCells) -> RowGroups:
-    veh = r.vehicle
-    head = [
-        text(r.id), str(v), text(r.number), text(r.repair_order_number), text(r.customer_id),
-        text(r.location_id), r.status.value, d(r.invoice_date), timestamp(r.closed_at),
-        integer(veh.year), text(veh.make), text(veh.model), text(veh.vin), integer(veh.odometer),
-        money(r.labor_total), money(r.parts_total), money(r.sublets_total), money(r.shop_supplies),
-        money(r.fees_total), money(r.labor_discount), money(r.parts_discount), money(r.subtotal),
-        money(r.tax), money(r.total),
-    ]
+    # One pass over the lines: each amount is computed once and feeds both its line row and
+    # the invoice's category totals (the record's properties would recompute them).
     rid, ver = text(r.id), str(v)
     lines: list[Row] = []
     n = 0
-    # Column order: invoice_id, invoice_version, line_number, line_type, description,
+    labor_total = parts_total = sublets_total = fees_total = ZERO
+    # Line columns: invoice_id, invoice_version, line_number, line_type, description,
     # part_number, technician, vendor_id, quantity, unit_price, cost, amount.
     for labor in r.labor:
         n += 1
+        amount = labor.amount
+        labor_total += amount
         lines.append([rid, ver, str(n), "labor", text(labor.description), "", text(labor.technician),
-                      "", number(labor.hours), money(labor.rate), "", money(labor.amount)])
+                      "", number(labor.hours), money(labor.rate), "", money(amount)])
     for part in r.parts:
         n += 1
+        amount = part.amount
+        parts_total += amount
         lines.append([rid, ver, str(n), "part", text(part.description), text(part.part_number), "",
-                      "", number(part.quantity), money(part.unit_price), "", money(part.amount)])
+                      "", number(part.quantity), money(part.unit_price), "", money(amount)])
     for sublet in r.sublets:
         n += 1
+        sublets_total += sublet.price
         lines.append([rid, ver, str(n), "sublet", text(sublet.description), "", "",
                       text(sublet.vendor_id), "", "", money(sublet.cost), money(sublet.price)])
     for fee in r.fees:
         n += 1
+        fees_total += fee.amount
         lines.append([rid, ver, str(n), "fee", text(fee.description), "", "", "", "", "", "",
                       money(fee.amount)])
+    subtotal = (labor_total + parts_total + sublets_total + r.shop_supplies + fees_total
+                - r.labor_discount - r.parts_discount)
+    veh = r.vehicle
+    head = [
+        rid, ver, text(r.number), text(r.repair_order_number), text(r.customer_id),
+        text(r.location_id), r.status, d(r.invoice_date), timestamp(r.closed_at),
+        integer(veh.year), text(veh.make), text(veh.model), text(veh.vin), integer(veh.odometer),
+        money(labor_total), money(parts_total), money(sublets_total), money(r.shop_supplies),
+        money(fees_total), money(r.labor_discount), money(r.parts_discount), money(subtotal),
+        money(r.tax), money(r.total),
+    ]
     return ([head], lines)
 
 
@@ -129,7 +143,7 @@ def _purchase_lines(rid: str, ver: str, lines: Sequence[PurchaseLine]) -> list[R
 
 
 def _payment(r: Payment, v: int, d: DateCells) -> RowGroups:
-    return ([[text(r.id), str(v), text(r.invoice_id), money(r.amount), r.method.value,
+    return ([[text(r.id), str(v), text(r.invoice_id), money(r.amount), r.method,
               text(r.reference), d(r.received_on), boolean(r.voided)]],)
 
 

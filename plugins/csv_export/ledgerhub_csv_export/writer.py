@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from hub.domain.money import ZERO
 from hub.domain.records import Record
 from ledgerhub_csv_export.cells import DateCells
 from ledgerhub_csv_export.folder import ExportFolder, Key
@@ -70,9 +71,10 @@ class ExportWriter:
             return Written({})
         layout = KINDS[kind]
         groups = layout.rows(record, version, self._dates)
-        written: dict[str, int] = {}
         for file, rows in zip(layout.files, groups, strict=True):
             _check_encodable(kind.value, record.id, file, rows)
+        written: dict[str, int] = {}
+        counts, totals = self._rows, self._totals
         for file, rows in zip(layout.files, groups, strict=True):
             if not rows:
                 continue
@@ -81,16 +83,17 @@ class ExportWriter:
             if buf is None:
                 buf = self._buffers[name] = _Buffer(self.folder.fmt.delimiter)
             buf.writer.writerows(rows)
-            written[name] = len(rows)
-            self._rows[name] = self._rows.get(name, 0) + len(rows)
+            n = len(rows)
+            written[name] = n
+            counts[name] = counts.get(name, 0) + n
             index = file.amount_index
             if index is not None:
                 # Sum the cells as written, so the summary equals the sum of the file's rows.
-                total = self._totals.get(name, Decimal("0.00"))
+                total = totals.get(name, ZERO)
                 for row in rows:
                     total += Decimal(row[index])
-                self._totals[name] = total
-            self.pending_rows += len(rows)
+                totals[name] = total
+            self.pending_rows += n
         self._keys.append(key)
         if self.folder.track_keys:
             self._pending.add(key)
