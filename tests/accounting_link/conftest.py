@@ -12,11 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import ledgerhub_accounting_link
 import pytest
 import zeep
+from flask import Flask
+from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
+from ledgerhub_accounting_link.qbxml import schema
 from werkzeug.serving import make_server
 
-import ledgerhub_accounting_link
 from hub import (
     Address,
     Customer,
@@ -41,8 +44,6 @@ from hub.config import HubConfig
 from hub.plugin.manager import build_plugin_manager
 from hub.sync.runtime import Hub
 from hub.web import create_app
-from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
-from ledgerhub_accounting_link.qbxml import schema
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,13 +64,15 @@ def every_kind_records() -> list[Record]:
         InventoryItem(id="I-1", part_number="BRK-PAD-001", description="Brake pads",
                       quantity_on_hand=D("4"), cost=D("22.50"), price=D("45.00")),
         Invoice(
-            id="INV-1", number="1001", repair_order_number="RO-1001", customer_id="C-1", location_id="loc-1",
-            invoice_date=date(2026, 1, 5), vehicle=Vehicle(year=2016, make="Honda", model="Civic", odometer=88000),
+            id="INV-1", number="1001", repair_order_number="RO-1001", customer_id="C-1",
+            location_id="loc-1", invoice_date=date(2026, 1, 5),
+            vehicle=Vehicle(year=2016, make="Honda", model="Civic", odometer=88000),
             labor=(LaborLine(description="Replace front pads", hours=D("1.5"), rate=D("120.00"),
                              technician="Sam"),),
             parts=(PartLine(part_number="BRK-PAD-001", description="Brake pads", quantity=D("1"),
                             unit_price=D("45.00")),),
-            sublets=(SubletLine(vendor_id="V-2", description="Alignment", cost=D("50.00"), price=D("80.00")),),
+            sublets=(SubletLine(vendor_id="V-2", description="Alignment", cost=D("50.00"),
+                                price=D("80.00")),),
             shop_supplies=D("5.00"), fees=(FeeLine(description="Hazmat disposal", amount=D("3.00")),),
             labor_discount=D("10.00"), parts_discount=D("5.00"), tax=D("3.71"), total=D("301.71"),
         ),
@@ -77,9 +80,10 @@ def every_kind_records() -> list[Record]:
                 reference="AUTH77", received_on=date(2026, 1, 5)),
         Payment(id="PAY-2", invoice_id="INV-1", amount=D("101.71"), method=PaymentMethod.CASH,
                 received_on=date(2026, 1, 6)),
-        PartsPurchase(id="PO-1", vendor_id="V-1", vendor_invoice_number="NAPA-5531", purchase_date=date(2026, 1, 4),
-                      location_id="loc-1", lines=(PurchaseLine(part_number="BRK-PAD-001", description="Brake pads",
-                                                               quantity=D("4"), unit_cost=D("22.50")),),
+        PartsPurchase(id="PO-1", vendor_id="V-1", vendor_invoice_number="NAPA-5531",
+                      purchase_date=date(2026, 1, 4), location_id="loc-1",
+                      lines=(PurchaseLine(part_number="BRK-PAD-001", description="Brake pads",
+                                          quantity=D("4"), unit_cost=D("22.50")),),
                       fees=D("4.00"), total=D("94.00")),
         SubletDetail(id="SUB-1", vendor_id="V-2", repair_order_number="RO-1001", invoice_id="INV-1",
                      description="Four-wheel alignment", cost=D("50.00"), detail_date=date(2026, 1, 5)),
@@ -119,10 +123,15 @@ def hub(hub_config: HubConfig, clock: Any) -> Iterator[Hub]:
 
 
 @pytest.fixture
-def server_url(al_hub: Hub) -> Iterator[str]:
-    """``create_app(hub)`` served by werkzeug on a loopback port, in a thread."""
-    app = create_app(al_hub, {"TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def server_app(al_hub: Hub) -> Flask:
+    """``create_app(hub)``: the hub's whole web app, plugin blueprints included."""
+    return create_app(al_hub, {"TESTING": True})
+
+
+@pytest.fixture
+def server_url(server_app: Flask) -> Iterator[str]:
+    """The app served by werkzeug on a loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

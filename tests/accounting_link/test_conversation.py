@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
+
 from hub.domain.kinds import EntityKind
 from hub.sync.runtime import Hub
-from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
 
 from .conftest import API_KEY, WebConnector, every_kind_records
 
