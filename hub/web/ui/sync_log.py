@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 
 from hub.errors import HubError
 from hub.web.auth import shop_user_required
@@ -119,7 +119,8 @@ def export(shop_id: str, plugin: str) -> Any:
     target_or_404(plugin)
     filters, _ = read_filters(request.args)
     filename = f"ledgerhub-{shop_id}-{plugin}-log.csv"
-    return Response(_csv_rows(shop_id, plugin, filters), mimetype="text/csv",
+    rows = stream_with_context(_csv_rows(shop_id, plugin, filters))
+    return Response(rows, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
