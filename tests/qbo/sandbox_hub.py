@@ -50,15 +50,21 @@ class Connected:
     def history(self, kind: str, source_id: str) -> Any:
         return self.hub.delivery_history(self.shop.id, kind, source_id)[-1]
 
-    def api(self, method: str, path: str, body: Any = None, **params: str) -> dict[str, Any]:
-        """Act in QBO as a bookkeeper would (another app's token)."""
-        token = self.sandbox.issue_tokens(self.realm)["access_token"]
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        response = requests.request(method, f"{self.sandbox.base_url}/v3/company/{self.realm}/{path}",
-                                    json=body, params={"minorversion": "75", **params}, headers=headers,
-                                    timeout=10)
-        response.raise_for_status()
-        return response.json()
+    def api(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """Act in QBO as a bookkeeper would."""
+        return bookkeeper(self.sandbox, self.realm, method, path, body)
+
+
+def bookkeeper(
+    sandbox: SandboxServer, realm: str, method: str, path: str, body: Any = None
+) -> dict[str, Any]:
+    """One request to the sandbox company, as someone working in QuickBooks directly."""
+    token = sandbox.issue_tokens(realm)["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    response = requests.request(method, f"{sandbox.base_url}/v3/company/{realm}/{path}", json=body,
+                                params={"minorversion": "75"}, headers=headers, timeout=10)
+    response.raise_for_status()
+    return response.json()
 
 
 def settings_for(sandbox: SandboxServer) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ import requests
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from ledgerhub_qbo.faults import FaultKind, QboFault, kind_for, parse_retry_after
+from ledgerhub_qbo.faults import DEFAULT_THROTTLE_WAIT, FaultKind, QboFault, kind_for, parse_retry_after
 from ledgerhub_qbo.limiter import RateLimiter
 from ledgerhub_qbo.names import query_literal
 
@@ -85,12 +86,17 @@ class QboApi:
         self.limiter = limiter
         self.qb = _QuickBooks.build(realm_id, api_url_v3, access_token, timeout)
         self.requests_sent = 0
+        self.throttled_until = 0.0
+        """After a 429, nothing is sent before this (``time.monotonic()``) — QBO's own wait."""
 
     def set_access_token(self, access_token: str) -> None:
         """Use a refreshed access token from now on."""
         self.qb._access_token = access_token
 
     def _call(self, fn: Any, *args: Any, write: bool, batch: bool = False, **kwargs: Any) -> Any:
+        wait = self.throttled_until - time.monotonic()
+        if wait > 0:
+            raise QboFault(FaultKind.THROTTLED, "QuickBooks asked us to wait", status=429, retry_after=wait)
         try:
             with self.limiter.acquire(self.realm_id, batch=batch):
                 self.requests_sent += 1
@@ -99,7 +105,11 @@ class QboApi:
             kind = FaultKind.UNKNOWN_OUTCOME if write else FaultKind.RETRYABLE
             raise QboFault(kind, f"{type(exc).__name__}: no answer from QuickBooks") from exc
         except QuickbooksException as exc:
-            raise self._fault(exc, write) from exc
+            fault = self._fault(exc, write)
+            if fault.kind is FaultKind.THROTTLED:
+                wait = fault.retry_after if fault.retry_after is not None else DEFAULT_THROTTLE_WAIT
+                self.throttled_until = time.monotonic() + wait
+            raise fault from exc
 
     def _fault(self, exc: QuickbooksException, write: bool) -> QboFault:
         response = self.qb.last_response
