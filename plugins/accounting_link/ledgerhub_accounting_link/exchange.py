@@ -155,6 +155,8 @@ def _record_add_or_mod(bctx: BuildContext, step: Step, request_id: str) -> etree
     if d.kind == EntityKind.PAYMENT:
         txn_id, data = _reference(d, "invoice_id")
         customer = str(data.get("customer_list_id") or "")
+        if not customer and not bctx.reserve_names:  # a preview of an invoice not sent yet
+            customer = "(invoice's customer)"
         if not customer:
             raise NeedsAttentionError("the invoice's QuickBooks customer is unknown; redeliver the invoice")
         return transactions.payment(record, request_id, customer_list_id=customer,  # type: ignore[arg-type]

@@ -96,7 +96,11 @@ class NameRegistry:
         previous = self.current(space, owner)
         for candidate in candidates(name, limit, owner):
             if avoid is not None and candidate.casefold() == avoid.casefold():
-                self.state.compare_and_set(self._name_key(space, candidate), None, f"quickbooks:{candidate}")
+                # QuickBooks holds it for something else: mark it taken, even if we held it.
+                key = self._name_key(space, candidate)
+                holder = self.state.get(key)
+                if holder in (None, owner):
+                    self.state.compare_and_set(key, holder, f"quickbooks:{candidate}")
                 continue
             key = self._name_key(space, candidate)
             holder = self.state.get(key)
