@@ -10,6 +10,7 @@ on ``Active``; at most 1000 objects per answer, 100 when MAXRESULTS is not given
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -39,6 +40,14 @@ QUERYABLE = {
     "TotalAmt",
     "MetaData.CreateTime",
     "MetaData.LastUpdatedTime",
+}
+_OPERATORS = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
 }
 DEFAULT_MAX_RESULTS = 100
 MAX_RESULTS = 1000
@@ -124,17 +133,23 @@ def parse(text: str) -> Query:
 def run(realm: Realm, text: str) -> dict[str, Any]:
     """Run a statement on a realm; the body of QBO's answer."""
     query = parse(text)
-    with realm.lock:
-        rows = [present(realm, query.entity, obj) for obj in realm.table(query.entity).values()]
     conditions = list(query.conditions)
     if query.entity in NAME_LISTS and not any(cond.field == "Active" for cond in conditions):
         conditions.append(Condition("Active", "=", [True]))
-    rows = [row for row in rows if all(_matches(row, cond) for cond in conditions)]
-    if query.count:
-        return {"QueryResponse": {"totalCount": len(rows)}}
     order = query.order_by or "Id"
-    rows.sort(key=lambda row: _sort_key(_value(row, order)), reverse=query.descending)
-    page = rows[query.start - 1 : query.start - 1 + query.max_results]
+    # Computed fields (a customer's Balance) are filled in only when the query looks at them.
+    computed = "Balance" in {order, *(cond.field for cond in conditions)}
+    with realm.lock:
+        rows = list(realm.table(query.entity).values())
+        if computed:
+            rows = [present(realm, query.entity, row) for row in rows]
+        rows = [row for row in rows if all(_matches(row, cond) for cond in conditions)]
+        if query.count:
+            return {"QueryResponse": {"totalCount": len(rows)}}
+        rows.sort(key=lambda row: _sort_key(_value(row, order)), reverse=query.descending)
+        page = rows[query.start - 1 : query.start - 1 + query.max_results]
+        if not computed:
+            page = [present(realm, query.entity, row) for row in page]
     if not page:
         return {"QueryResponse": {}}
     if query.columns and "*" not in query.columns:
@@ -278,16 +293,9 @@ def _matches(row: dict[str, Any], cond: Condition) -> bool:
     if actual is None:
         return cond.op == "!="
     try:
-        return {
-            "=": actual == wanted[0],
-            "!=": actual != wanted[0],
-            "<": actual < wanted[0],
-            ">": actual > wanted[0],
-            "<=": actual <= wanted[0],
-            ">=": actual >= wanted[0],
-        }[cond.op]
-    except TypeError:
-        return False
+        return bool(_OPERATORS[cond.op](actual, wanted[0]))
+    except TypeError:  # a number compared with text matches nothing, as in QBO
+        return cond.op == "!="
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
