@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
+
 from hub.demo_types import DemoConnection
 from hub.domain.records import Shop
 from hub.plugin import hookimpl
 from hub.plugin.target import ConnectionContext, Delivery, PreviewDocument, Target
-from ledgerhub_qbo import demo, preview
+from ledgerhub_qbo import cli, demo, preview
 from ledgerhub_qbo.session import APP_CREDENTIALS
 from ledgerhub_qbo.target import QboTarget
 
@@ -39,6 +41,12 @@ def ledgerhub_preview(
 def ledgerhub_demo_connection(shop: Shop, workdir: Path) -> DemoConnection | None:
     """A connection to a local QBO sandbox that approves access by itself."""
     return demo.demo_connection(shop, workdir)
+
+
+@hookimpl
+def ledgerhub_cli_commands() -> list[click.Command]:
+    """``ledgerhub qbo-accounts CONNECTION_ID``: income accounts and the item mapping."""
+    return [cli.qbo_accounts]
 
 
 @hookimpl

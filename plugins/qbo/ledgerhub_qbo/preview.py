@@ -22,8 +22,11 @@ def _item_ids(ctx: ConnectionContext) -> dict[str, str]:
 
 
 def _placeholder(delivery: Delivery, field: str, what: str) -> ExternalRef:
-    return delivery.references.get(field) or ExternalRef(f"<{what} id in QuickBooks>",
-                                                         {"CustomerRef": "<customer id in QuickBooks>"})
+    """The reference as delivered, or a readable placeholder where it has not been yet."""
+    ref = delivery.references.get(field) or ExternalRef(f"<{what} id in QuickBooks>")
+    if "CustomerRef" not in ref.data:
+        ref = ExternalRef(ref.target_id, {**ref.data, "CustomerRef": "<customer id in QuickBooks>"})
+    return ref
 
 
 def request_for(ctx: ConnectionContext, delivery: Delivery) -> dict[str, Any]:
