@@ -92,18 +92,18 @@ def test_summary_equals_sums_of_rows_and_of_records(ctx, out_dir: Path, kit) -> 
     assert summary["parts_return.csv"]["total"] == "20.10"
 
 
-def test_one_summary_per_batch(ctx, out_dir: Path, kit) -> None:
+def test_one_summary_per_run(ctx, out_dir: Path, kit) -> None:
     records = kit.sample_records()
     target = CsvExportTarget()
     target.begin_batch(ctx)
     for delivery in kit.make_deliveries(records[:6]):
         target.deliver(ctx, delivery)
     target.end_batch(ctx)
-    ctx.clock += timedelta(seconds=1)
+    ctx.clock += timedelta(minutes=1)
     target.begin_batch(ctx)
     target.deliver_many(ctx, kit.make_deliveries(records[6:]))
     target.end_batch(ctx)
-    ctx.clock += timedelta(seconds=1)
+    ctx.clock += timedelta(minutes=1)
     target.begin_batch(ctx)  # a batch that writes nothing leaves no summary
     target.end_batch(ctx)
     first, second = kit.summaries(out_dir)
@@ -120,3 +120,17 @@ def test_runs_at_the_same_instant_get_distinct_summaries(ctx, out_dir: Path, kit
     target.deliver_many(ctx, kit.make_deliveries(records[2:4]))
     names = sorted(p.name for p in (out_dir / "runs").iterdir())
     assert names == ["20260115T120000.000000Z-2-summary.csv", "20260115T120000.000000Z-summary.csv"]
+
+
+def test_batches_in_quick_succession_form_one_run(ctx, out_dir: Path, kit) -> None:
+    records = kit.sample_records()
+    target = CsvExportTarget()
+    for chunk in (records[:4], records[4:9], records[9:]):
+        target.begin_batch(ctx)
+        target.deliver_many(ctx, kit.make_deliveries(chunk))
+        target.end_batch(ctx)
+        ctx.clock += timedelta(seconds=5)
+    [summary] = kit.summaries(out_dir)
+    for name in FILES:
+        assert int(summary[name]["rows"]) == len(kit.read_rows(out_dir / name)), name
+    assert summary["invoice.csv"]["total"] == "449.09"

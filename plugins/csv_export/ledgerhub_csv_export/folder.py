@@ -321,6 +321,12 @@ class ExportFolder:
         self.active_runs.add(run_id)
         return run_id
 
+    def resume_run(self, run_id: str) -> str:
+        """Make *run_id* active again: the batches that follow join its summary."""
+        self._require_lock()
+        self.active_runs.add(run_id)
+        return run_id
+
     def finish_run(self, run_id: str) -> Path | None:
         """End a run: write its summary if it committed anything; return the summary's path."""
         self._require_lock()

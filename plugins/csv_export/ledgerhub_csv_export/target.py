@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from hub.domain.kinds import EntityKind
@@ -19,6 +20,11 @@ from ledgerhub_csv_export.folder import ExportFolder, FolderConflictError
 from ledgerhub_csv_export.layout import KINDS
 from ledgerhub_csv_export.settings import CsvExportSettings, CsvExportSettingsSchema
 from ledgerhub_csv_export.writer import ExportWriter, UnwritableValueError
+
+#: Batches that follow each other within this gap form one run, with one summary file: a sync
+#: (or a backfill) of many batches reads as one run to the bookkeeper.
+RUN_GAP = timedelta(seconds=30)
+_RUN_STATE = "run"
 
 
 class CsvExportTarget(Target):
@@ -64,13 +70,20 @@ class CsvExportTarget(Target):
     # -- batches --------------------------------------------------------------------------
 
     def begin_batch(self, ctx: ConnectionContext) -> None:
-        """Start a run: every delivery until :meth:`end_batch` shares one summary file."""
+        """Start a run, or continue the previous one if it ended less than :data:`RUN_GAP` ago."""
         folder = self._folder(ctx)
+        now = ctx.now()
+        previous = ctx.state.get(_RUN_STATE) or {}
         with folder.locked():
-            self._runs[ctx.connection_id] = folder.start_run(ctx.now())
+            if (previous.get("folder") == str(folder.path) and previous.get("id") in folder.runs
+                    and now - datetime.fromisoformat(previous["ended_at"]) <= RUN_GAP):
+                run_id = folder.resume_run(previous["id"])
+            else:
+                run_id = folder.start_run(now)
+        self._runs[ctx.connection_id] = run_id
 
     def end_batch(self, ctx: ConnectionContext) -> None:
-        """Write the run's summary (when it wrote anything)."""
+        """Write (or bring up to date) the run's summary, when it wrote anything."""
         run_id = self._runs.pop(ctx.connection_id, None)
         if run_id is None:
             return
@@ -78,6 +91,8 @@ class CsvExportTarget(Target):
         with folder.locked():
             path = folder.finish_run(run_id)
         if path is not None:
+            ctx.state.set(_RUN_STATE, {"id": run_id, "folder": str(folder.path),
+                                       "ended_at": ctx.now().isoformat()})
             ctx.logger.info("CSV export run summary: %s", path)
 
     def deliver(self, ctx: ConnectionContext, delivery: Delivery) -> DeliveryResult:
