@@ -7,6 +7,7 @@ whatever ``DATABASE_URL`` says, so the demo never touches a real hub's data.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time
 from dataclasses import dataclass
@@ -22,11 +23,17 @@ from hub.domain.generator import generate_history
 from hub.domain.records import Location, Record, Shop, TaxCategory, TaxSettings
 
 DEMO_SHOP = Shop(
-    id="demo", name="Main Street Auto (demo)", country="US", region="TX", timezone="America/Chicago",
+    id="demo",
+    name="Main Street Auto (demo)",
+    country="US",
+    region="TX",
+    timezone="America/Chicago",
     locations=(Location(id="main", name="Main Street"), Location(id="north", name="North Side")),
-    tax=TaxSettings(rate=Decimal("0.0825"),
-                    taxable=frozenset({TaxCategory.PARTS, TaxCategory.SHOP_SUPPLIES})),
+    tax=TaxSettings(
+        rate=Decimal("0.0825"), taxable=frozenset({TaxCategory.PARTS, TaxCategory.SHOP_SUPPLIES})
+    ),
 )
+DEMO_USER = "owner@demo.example"
 INGEST_CHUNK = 500
 #: How long --once waits for pull targets (fetched by a remote client) to drain.
 PULL_WAIT_SECONDS = 60.0
@@ -48,16 +55,21 @@ class DemoResult:
     @property
     def complete(self) -> bool:
         """Everything was delivered and nothing failed."""
-        return (not self.error and self.connection_id is not None and self.delivered > 0
-                and not (self.failed or self.needs_attention or self.pending))
+        return (
+            not self.error
+            and self.connection_id is not None
+            and self.delivered > 0
+            and not (self.failed or self.needs_attention or self.pending)
+        )
 
 
 def _fresh_folder(folder: Path) -> Path:
     folder = folder.resolve()
     if folder.exists():
         if not (folder / ".ledgerhub-demo").exists() and any(folder.iterdir()):
-            raise click.ClickException(f"{folder} exists and is not a LedgerHub demo folder; "
-                                       "pick another --dir")
+            raise click.ClickException(
+                f"{folder} exists and is not a LedgerHub demo folder; pick another --dir"
+            )
         shutil.rmtree(folder)
     (folder / "work").mkdir(parents=True)
     (folder / ".ledgerhub-demo").write_text("made by ledgerhub demo; deleted by the next run\n")
@@ -67,8 +79,9 @@ def _fresh_folder(folder: Path) -> Path:
 def _demo_hub(cli: CliState, folder: Path) -> Any:
     from hub.sync.runtime import Hub
 
-    config = cli.config(instance_path=folder / "instance",
-                        database_url=f"sqlite:///{folder / 'instance' / 'demo.sqlite3'}")
+    config = cli.config(
+        instance_path=folder / "instance", database_url=f"sqlite:///{folder / 'instance' / 'demo.sqlite3'}"
+    )
     return Hub(config, host=cli.host)
 
 
@@ -122,8 +135,14 @@ def _wait_for_pull(hub: Any, results: list[DemoResult], deadline: float) -> None
 
 
 @click.command("demo")
-@click.option("--dir", "folder", default="demo-output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The demo's folder (wiped first).")
+@click.option(
+    "--dir",
+    "folder",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The demo's folder (wiped first).",
+)
 @click.option("--repair-orders", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
@@ -134,10 +153,15 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
     folder = _fresh_folder(folder)
     hub = _demo_hub(cli, folder)
     hub.create_shop(DEMO_SHOP)
+    password = secrets.token_urlsafe(9)
+    hub.create_user(DEMO_SHOP.id, DEMO_USER, password)
     offers = hub.host.call_each("ledgerhub_demo_connection", shop=DEMO_SHOP, workdir=folder / "work")
     results: list[DemoResult] = []
-    teardowns = [offer.teardown for _, offer in offers
-                 if isinstance(offer, DemoConnection) and offer.teardown is not None]
+    teardowns = [
+        offer.teardown
+        for _, offer in offers
+        if isinstance(offer, DemoConnection) and offer.teardown is not None
+    ]
     try:
         for plugin_name, offer in offers:
             if not isinstance(offer, DemoConnection) or offer.target_name not in hub.targets:
@@ -147,12 +171,15 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
                 results.append(DemoResult(offer.target_name, _connect(hub, offer)))
             except Exception as exc:  # noqa: BLE001 - one target failing must not stop the demo
                 results.append(DemoResult(offer.target_name, None, error=str(exc)))
-        click.echo(f"Demo shop {DEMO_SHOP.id!r} in {folder}; connected: "
-                   f"{', '.join(r.target for r in results if r.connection_id) or 'nothing'}")
+        click.echo(
+            f"Demo shop {DEMO_SHOP.id!r} in {folder}; connected: "
+            f"{', '.join(r.target for r in results if r.connection_id) or 'nothing'}"
+        )
         started = time.monotonic()
         stored = _ingest(hub, repair_orders, seed)
-        click.echo(f"Stored {stored} records ({repair_orders} repair orders) "
-                   f"in {time.monotonic() - started:.1f} s")
+        click.echo(
+            f"Stored {stored} records ({repair_orders} repair orders) in {time.monotonic() - started:.1f} s"
+        )
         started = time.monotonic()
         hub.sync()
         _wait_for_pull(hub, results, time.monotonic() + (PULL_WAIT_SECONDS if once else 0))
@@ -165,6 +192,7 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
             raise SystemExit(0 if results and all(r.complete for r in results) else 1)
         from hub.cli.cmd_ops import serve_app
 
+        click.echo(f"Sign in to the settings UI as {DEMO_USER} with password {password}")
         serve_app(hub, "127.0.0.1", port, worker=True, interval=2.0)
     finally:
         for teardown in teardowns:
@@ -184,5 +212,8 @@ def _print_results(results: list[DemoResult]) -> None:
             click.secho(f"{r.target:<16} could not connect: {r.error}", fg="red")
             continue
         colour = "green" if r.complete else "yellow"
-        click.secho(f"{r.target:<16} delivered {r.delivered}, failed {r.failed}, "
-                    f"need attention {r.needs_attention}, pending {r.pending} — {r.status}", fg=colour)
+        click.secho(
+            f"{r.target:<16} delivered {r.delivered}, failed {r.failed}, "
+            f"need attention {r.needs_attention}, pending {r.pending} — {r.status}",
+            fg=colour,
+        )
