@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hub.plugin.cli import current_services
+from hub.plugin.target import ConnectionContext
 from ledgerhub_accounting_link import config
 from ledgerhub_accounting_link.qbxml import schema
 from ledgerhub_accounting_link.qwc import qwc_document, qwc_filename
@@ -50,3 +51,17 @@ def check_command(documents: tuple[Path, ...]) -> None:
             click.echo(f"  {problem}")
     if failed:
         raise SystemExit(1)
+
+
+def announce_connection(ctx: ConnectionContext) -> None:
+    """Under ``ledgerhub connect accounting_link …``: print the Web Connector user name and write
+    the ``.qwc`` file into the current folder. Does nothing outside that command (the web UI
+    offers the file as a download instead)."""
+    click_ctx = click.get_current_context(silent=True)
+    if click_ctx is None or click_ctx.command.name != "connect":
+        return
+    path = Path.cwd() / qwc_filename(ctx)
+    path.write_text(qwc_document(ctx, config.public_url(default="http://127.0.0.1:5000")))
+    click.echo(f"Web Connector user name: {username_for(ctx.connection_id)} "
+               "(password: the API key Accounting Link issued)")
+    click.echo(f"Wrote {path}: add it in the QuickBooks Web Connector (Add an application).")

@@ -110,6 +110,10 @@ def first_step(bctx: BuildContext, delivery: Delivery) -> Next:
     if location:
         detail = f"Not sent: location {location} is served by another connection"
         return Finished(DeliveryResult(detail=detail))
+    skipped = [name for name, ref in delivery.references.items() if ref is not None and not ref.target_id]
+    if skipped and not _is_void(delivery):
+        label = skipped[0].removesuffix("_id")
+        return Finished(DeliveryResult(detail=f"Not sent: its {label} was not sent to this connection"))
     external = delivery.external
     if _is_void(delivery):
         if external is None or not external.target_id:

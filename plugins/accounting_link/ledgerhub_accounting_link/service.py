@@ -171,9 +171,8 @@ class WebConnectorService:
             return [ticket, NOT_VALID_USER]
         connection_id = connection_id_from(username)
         ctx = self.services.connection(connection_id) if connection_id is not None else None
-        stored = None
-        if ctx is not None:
-            stored = ctx.secrets.get(API_KEY_HASH) or ctx.settings.get(API_KEY_HASH)
+        # Only the secrets count: connect() puts the hash there and disconnect() removes it.
+        stored = ctx.secrets.get(API_KEY_HASH) if ctx is not None else None
         if ctx is None or ctx.target_name != TARGET_NAME or not verify_api_key(password, stored):
             self.limiter.failed(username)
             log.warning("Web Connector login refused for user %r", username)

@@ -136,7 +136,7 @@ class AccountingLinkSettingsSchema(Schema):
                 data.pop("api_key", None)
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _key_given(self, data: dict[str, Any], **_: Any) -> None:
         if not data.get("api_key") and not getattr(self, "_stored_hash", None):
             raise ValidationError("Missing data for required field.", "api_key")

@@ -52,6 +52,9 @@ class AccountingLinkTarget(Target):
         key_hash = ctx.settings.get(API_KEY_HASH)
         if key_hash:
             ctx.secrets.set(API_KEY_HASH, key_hash)
+        from ledgerhub_accounting_link.cli import announce_connection
+
+        announce_connection(ctx)
 
     def disconnect(self, ctx: ConnectionContext) -> None:
         """Forget the key, so the Web Connector is refused from now on."""
