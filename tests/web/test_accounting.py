@@ -23,7 +23,7 @@ def card(html: str, name: str) -> str:
 
 
 def status_of(html: str, name: str) -> str:
-    match = re.search(rf'data-testid="status-{name}"><span class="sr">Status: </span>([^<]*)<', html)
+    match = re.search(rf'<span data-testid="status-{name}">([^<]*)<', html)
     assert match
     return match.group(1)
 

@@ -39,7 +39,9 @@ def _session_settings(app: Flask, hub: Any) -> None:
     secure = app.config.get("LEDGERHUB_COOKIE_SECURE")
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = bool(secure) if secure is not None else public_url.startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = (
+        bool(secure) if secure is not None else public_url.startswith("https://")
+    )
     app.config["SESSION_COOKIE_NAME"] = app.config.get("LEDGERHUB_COOKIE_NAME", "ledgerhub_session")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)
     # The API and SOAP endpoints authenticate without cookies; the UI decides when to check.
@@ -104,7 +106,8 @@ def init_ui(app: Flask, hub: Any) -> None:
         return guard_plugin_action(hub)
 
     assets = Blueprint(
-        "ui_assets", __name__,
+        "ui_assets",
+        __name__,
         template_folder=str(WEB_DIR / "templates"),
         static_folder=str(WEB_DIR / "static"),
         static_url_path="/ui-static",

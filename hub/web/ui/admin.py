@@ -38,5 +38,6 @@ def shop(shop_id: str) -> Any:
             gateway.set_feature(shop_id, name, request.form.get(name) == "on")
         flash(f"Features of {found.name} saved.")
         return redirect(url_for(".shop", shop_id=shop_id))
-    return render_template("ui/admin/shop.html", shop=found, features=gateway.features(shop_id),
-                           known=KNOWN_FEATURES)
+    return render_template(
+        "ui/admin/shop.html", shop=found, features=gateway.features(shop_id), known=KNOWN_FEATURES
+    )

@@ -51,8 +51,12 @@ class Card:
     @property
     def needs_sign_in_again(self) -> bool:
         """Show "Reconnect": the sign-in was never finished, or the target revoked it."""
-        return (self.connection is not None and self.needs_authorization and self.subscribed
-                and self.connection.status in ("pending_authorization", "disconnected"))
+        return (
+            self.connection is not None
+            and self.needs_authorization
+            and self.subscribed
+            and self.connection.status in ("pending_authorization", "disconnected")
+        )
 
     @property
     def is_active(self) -> bool:
@@ -89,18 +93,22 @@ def build_cards(
         reason = target.unavailable_reason(shop) or ""
         feature = SUBSCRIPTION_FEATURES.get(name)
         conn = by_target.get(name)
-        cards.append(Card(
-            name=name,
-            title=target.title,
-            entities=entity_rows(target),
-            offered=not reason,
-            unavailable_reason=reason,
-            alternatives=tuple(
-                (other, targets[other].title) for other, ok in offered.items() if ok and other != name
-            ) if reason else (),
-            subscribed=feature is None or bool(features.get(feature, False)),
-            connection=conn,
-            status_line=conn.status_line if conn is not None else NOT_CONNECTED,
-            needs_authorization=target.needs_authorization,
-        ))
+        cards.append(
+            Card(
+                name=name,
+                title=target.title,
+                entities=entity_rows(target),
+                offered=not reason,
+                unavailable_reason=reason,
+                alternatives=tuple(
+                    (other, targets[other].title) for other, ok in offered.items() if ok and other != name
+                )
+                if reason
+                else (),
+                subscribed=feature is None or bool(features.get(feature, False)),
+                connection=conn,
+                status_line=conn.status_line if conn is not None else NOT_CONNECTED,
+                needs_authorization=target.needs_authorization,
+            )
+        )
     return cards

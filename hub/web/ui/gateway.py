@@ -269,12 +269,26 @@ class RecordHistory:
     attention: list[Attention]
 
 
-def _query(shop_id: str, plugin: str, flt: LogFilter, before_id: int | None, limit: int,
-           record: tuple[str, str] | None) -> list[Any]:
-    return list(hub_of().log_entries(
-        plugin=plugin, shop_id=shop_id, record=record, since=flt.since, until=flt.until,
-        status=flt.status, before_id=before_id, limit=limit,
-    ))
+def _query(
+    shop_id: str,
+    plugin: str,
+    flt: LogFilter,
+    before_id: int | None,
+    limit: int,
+    record: tuple[str, str] | None,
+) -> list[Any]:
+    return list(
+        hub_of().log_entries(
+            plugin=plugin,
+            shop_id=shop_id,
+            record=record,
+            since=flt.since,
+            until=flt.until,
+            status=flt.status,
+            before_id=before_id,
+            limit=limit,
+        )
+    )
 
 
 def _fetch(shop_id: str, plugin: str, flt: LogFilter, before_id: int | None, limit: int) -> list[Any]:

@@ -15,6 +15,18 @@ KIND_LABELS: dict[EntityKind, str] = {
     EntityKind.PARTS_RETURN: "Parts returns",
 }
 
+#: One record of each kind, as a log row names it ("Invoice 1042").
+KIND_SINGULAR: dict[EntityKind, str] = {
+    EntityKind.CUSTOMER: "Customer",
+    EntityKind.VENDOR: "Vendor",
+    EntityKind.INVENTORY_ITEM: "Inventory item",
+    EntityKind.INVOICE: "Invoice",
+    EntityKind.PAYMENT: "Payment",
+    EntityKind.PARTS_PURCHASE: "Parts purchase",
+    EntityKind.SUBLET_DETAIL: "Sublet detail",
+    EntityKind.PARTS_RETURN: "Parts return",
+}
+
 #: Delivery and log statuses in plain words.
 STATUS_LABELS: dict[str, str] = {
     "pending": "Waiting to go",
@@ -43,6 +55,14 @@ def kind_label(kind: str) -> str:
     """``invoice`` → ``Invoices (closed repair orders)``; unknown kinds are humanised."""
     try:
         return KIND_LABELS[EntityKind(kind)]
+    except ValueError:
+        return kind.replace("_", " ").capitalize()
+
+
+def record_label(kind: str) -> str:
+    """``invoice`` → ``Invoice``: what one record of the kind is called."""
+    try:
+        return KIND_SINGULAR[EntityKind(kind)]
     except ValueError:
         return kind.replace("_", " ").capitalize()
 

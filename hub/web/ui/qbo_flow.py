@@ -43,8 +43,9 @@ def callback(target_name: str) -> Any:
     return redirect(url_for(".start_mode", shop_id=shop_id, connection_id=connection_id))
 
 
-@bp.route("/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/start",
-          methods=["GET", "POST"])
+@bp.route(
+    "/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/start", methods=["GET", "POST"]
+)
 @shop_user_required
 def start_mode(shop_id: str, connection_id: int) -> Any:
     """Confirm the connection and ask where to start: from now on, or all existing data."""
@@ -59,8 +60,9 @@ def start_mode(shop_id: str, connection_id: int) -> Any:
         else:
             gateway.start(connection_id, mode)
             return redirect(url_for(".progress", shop_id=shop_id, connection_id=connection_id))
-    return render_template("ui/qbo/start_mode.html", shop=shop, conn=conn, target=target,
-                           modes=START_MODES, error=error), (422 if error else 200)
+    return render_template(
+        "ui/qbo/start_mode.html", shop=shop, conn=conn, target=target, modes=START_MODES, error=error
+    ), (422 if error else 200)
 
 
 @bp.route("/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/progress")
@@ -70,8 +72,13 @@ def progress(shop_id: str, connection_id: int) -> Any:
     shop = shop_or_404(shop_id)
     conn = connection_or_404(shop_id, connection_id)
     target = target_or_404(conn.target_name)
-    return render_template("ui/qbo/progress.html", shop=shop, conn=conn, target=target,
-                           progress=gateway.backfill_progress(connection_id))
+    return render_template(
+        "ui/qbo/progress.html",
+        shop=shop,
+        conn=conn,
+        target=target,
+        progress=gateway.backfill_progress(connection_id),
+    )
 
 
 @bp.route("/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/progress.json")
@@ -80,12 +87,20 @@ def progress_json(shop_id: str, connection_id: int) -> Any:
     """How far the first sync has come, for the page's polling script."""
     conn = connection_or_404(shop_id, connection_id)
     state = gateway.backfill_progress(connection_id)
-    return jsonify(done=state.done, total=state.total, pending=state.pending, percent=state.percent,
-                   finished=state.finished, status=conn.status_line)
+    return jsonify(
+        done=state.done,
+        total=state.total,
+        pending=state.pending,
+        percent=state.percent,
+        finished=state.finished,
+        status=conn.status_line,
+    )
 
 
-@bp.route("/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/income-accounts",
-          methods=["GET", "POST"])
+@bp.route(
+    "/shops/<shop_id>/settings/accounting/connections/<int:connection_id>/income-accounts",
+    methods=["GET", "POST"],
+)
 @shop_user_required
 def income_accounts(shop_id: str, connection_id: int) -> Any:
     """Map each product and service the hub sends to an income account of the shop's chart."""
@@ -120,6 +135,13 @@ def income_accounts(shop_id: str, connection_id: int) -> Any:
                 flash("Income accounts saved.")
                 return redirect(url_for("accounting.overview", shop_id=shop_id))
         current = chosen
-    return render_template("ui/qbo/income_accounts.html", shop=shop, conn=conn, target=target,
-                           items=items, accounts=accounts, current=current,
-                           errors=errors), (422 if errors else 200)
+    return render_template(
+        "ui/qbo/income_accounts.html",
+        shop=shop,
+        conn=conn,
+        target=target,
+        items=items,
+        accounts=accounts,
+        current=current,
+        errors=errors,
+    ), (422 if errors else 200)

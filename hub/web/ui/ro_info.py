@@ -65,5 +65,11 @@ def edit(shop_id: str) -> Any:
             gateway.update_shop(replace(shop, tax=tax))
             flash("RO info saved.")
             return redirect(url_for(".edit", shop_id=shop_id))
-    return render_template("ui/ro_info.html", shop=shop, rate_text=rate_text, chosen=chosen,
-                           categories=CATEGORY_LABELS, error=error), (422 if error else 200)
+    return render_template(
+        "ui/ro_info.html",
+        shop=shop,
+        rate_text=rate_text,
+        chosen=chosen,
+        categories=CATEGORY_LABELS,
+        error=error,
+    ), (422 if error else 200)

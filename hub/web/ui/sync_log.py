@@ -14,15 +14,29 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from hub.errors import HubError
 from hub.web.auth import shop_user_required
 from hub.web.ui import gateway
-from hub.web.ui.labels import all_kinds, kind_label
+from hub.web.ui.labels import all_kinds, kind_label, record_label
 from hub.web.ui.lookups import shop_or_404, target_or_404
 
 bp = Blueprint("sync_log", __name__, url_prefix="/shops/<shop_id>/logs")
 
 PAGE_SIZE = 50
 CSV_MAX_ROWS = 200_000
-CSV_COLUMNS = ("id", "at", "plugin", "shop_id", "kind", "source_id", "version", "delivery_id",
-               "action", "outcome", "attempt", "duration_ms", "target_id", "error")
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "plugin",
+    "shop_id",
+    "kind",
+    "source_id",
+    "version",
+    "delivery_id",
+    "action",
+    "outcome",
+    "attempt",
+    "duration_ms",
+    "target_id",
+    "error",
+)
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -53,8 +67,12 @@ def read_filters(args: Any) -> tuple[gateway.LogFilter, list[str]]:
     until = datetime.combine(until_day + timedelta(days=1), time.min, UTC) if until_day else None
     before = args.get("before", type=int)
     return gateway.LogFilter(
-        status=status, kind=kind, record=(args.get("record") or "").strip() or None,
-        since=since, until=until, before_id=before,
+        status=status,
+        kind=kind,
+        record=(args.get("record") or "").strip() or None,
+        since=since,
+        until=until,
+        before_id=before,
     ), problems
 
 
@@ -72,10 +90,16 @@ def entries(shop_id: str, plugin: str) -> Any:
         older = url_for(".entries", shop_id=shop_id, plugin=plugin, before=page.entries[-1].id, **args)
     export_args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
-        "ui/log/entries.html", shop=shop, target=target, page=page, filters=filters, older=older,
-        problems=problems, kinds=[(str(k), kind_label(k)) for k in all_kinds()],
-        outcomes=gateway.LOG_OUTCOMES, export_url=url_for(".export", shop_id=shop_id, plugin=plugin,
-                                                           **export_args),
+        "ui/log/entries.html",
+        shop=shop,
+        target=target,
+        page=page,
+        filters=filters,
+        older=older,
+        problems=problems,
+        kinds=[(str(k), kind_label(k)) for k in all_kinds()],
+        outcomes=gateway.LOG_OUTCOMES,
+        export_url=url_for(".export", shop_id=shop_id, plugin=plugin, **export_args),
     )
 
 
@@ -86,8 +110,15 @@ def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> Any:
     shop = shop_or_404(shop_id)
     target = target_or_404(plugin)
     history = gateway.record_history(shop_id, plugin, kind, source_id)
-    return render_template("ui/log/record.html", shop=shop, target=target, kind=kind,
-                           kind_label=kind_label(kind), source_id=source_id, history=history)
+    return render_template(
+        "ui/log/record.html",
+        shop=shop,
+        target=target,
+        kind=kind,
+        kind_label=record_label(kind),
+        source_id=source_id,
+        history=history,
+    )
 
 
 def _csv_rows(shop_id: str, plugin: str, filters: gateway.LogFilter) -> Iterator[str]:
@@ -120,8 +151,9 @@ def export(shop_id: str, plugin: str) -> Any:
     filters, _ = read_filters(request.args)
     filename = f"ledgerhub-{shop_id}-{plugin}-log.csv"
     rows = stream_with_context(_csv_rows(shop_id, plugin, filters))
-    return Response(rows, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        rows, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _act(shop_id: str, plugin: str, delivery_id: int, action: str) -> Any:

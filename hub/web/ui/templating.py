@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 
 from hub.web.auth import current_user
-from hub.web.ui.labels import kind_label, status_label
+from hub.web.ui.labels import kind_label, record_label, status_label
 
 
 def format_when(value: datetime | None) -> str:
@@ -25,6 +25,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["kind_label"] = kind_label
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["record_label"] = record_label
 
     @app.context_processor
     def _ui_globals() -> dict[str, Any]:

@@ -1,0 +1,157 @@
+"""The shop owner's whole path in a real browser: sign in, connect QuickBooks Online through
+the sandbox's consent page, start with all existing data, watch the sync finish, open the log,
+retry a failed record, enter an Accounting Link key. Screenshots of each page are kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hub.domain.generator import generate_history
+from hub.domain.records import Customer, Invoice, Location, Shop, TaxCategory, TaxSettings
+from hub.plugin.manager import build_plugin_manager
+from hub.sync.runtime import Hub
+from tests.web.browser_support import background_worker, chromium_page, screenshot, serve
+from tests.web.conftest import OWNER, PASSWORD, make_ui_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Any]:
+    from ledgerhub_qbo_sandbox import SandboxServer
+
+    with SandboxServer(port=0, auto_approve=False) as server:
+        yield server
+
+
+@pytest.fixture
+def real_hub(hub_config, monkeypatch) -> Iterator[Hub]:
+    """A hub with every installed plugin (QBO, Accounting Link, CSV export) and a US shop."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    instance = Hub(hub_config, host=build_plugin_manager())
+    shop = Shop(id="main-st", name="Main Street Auto", country="US", region="TX",
+                locations=(Location(id="loc-1", name="Main Street"), Location(id="loc-2", name="Elm Road")),
+                tax=TaxSettings(rate=Decimal("0.0825"), taxable=frozenset({TaxCategory.PARTS})))
+    instance.create_shop(shop)
+    instance.set_feature(shop.id, "qbo", True)
+    instance.create_user(shop.id, OWNER, PASSWORD)
+    instance.ingest(shop.id, list(generate_history(7, shop, repair_orders=6)))
+    yield instance
+    instance.close()
+
+
+def test_shop_owner_connects_quickbooks_and_fixes_a_record(real_hub: Hub, sandbox: Any) -> None:
+    app = make_ui_app(real_hub)
+    with serve(app) as base, background_worker(real_hub), chromium_page() as page:
+        sandbox.add_redirect_uri(f"{base}/settings/accounting/qbo/callback")
+        accounting = f"{base}/shops/main-st/settings/accounting/"
+
+        page.goto(accounting)
+        assert "/sign-in" in page.url
+        page.fill("#email", OWNER)
+        page.fill("#password", PASSWORD)
+        screenshot(page, "01-sign-in")
+        page.click("button[type=submit]:has-text('Sign in')")
+        page.wait_for_url(accounting)
+        assert page.inner_text("[data-testid=status-qbo]") == "Not connected"
+        screenshot(page, "02-accounting")
+
+        page.click("#target-qbo >> text=Connect to QuickBooks")
+        page.click("summary")
+        page.fill("#f-api_base_url", sandbox.base_url)
+        page.fill("#f-discovery_url", sandbox.discovery_url)
+        page.fill("#f-client_id", sandbox.client_credentials.client_id)
+        page.fill("#f-client_secret", sandbox.client_credentials.client_secret)
+        screenshot(page, "03-qbo-connect")
+        page.click("button:has-text('Connect to QuickBooks')")
+
+        page.wait_for_url(re.compile(rf"^{re.escape(sandbox.base_url)}/connect/oauth2"))
+        screenshot(page, "04-qbo-consent")
+        page.click("button[value=approve]")
+
+        page.wait_for_url(re.compile(r"/connections/\d+/start$"))
+        assert "can take very long" in page.content()
+        screenshot(page, "05-start-mode")
+        page.check("#mode-history")
+        page.click("button:has-text('Start syncing')")
+
+        page.wait_for_url(re.compile(r"/progress$"))
+        screenshot(page, "06-progress-running")
+        page.wait_for_selector("#sync-progress[data-finished=yes]", timeout=60_000)
+        assert page.inner_text("#progress-state") == "Finished."
+        assert re.match(r"(\d+) of \1 records sent \(100%\)", page.inner_text("#progress-text"))
+        screenshot(page, "07-progress-finished")
+
+        # A customer made inactive in QuickBooks stops the next invoice for that customer.
+        [conn] = [c for c in real_hub.connections("main-st") if c.target_name == "qbo"]
+        realm = _realm_of(real_hub, conn.id)
+        customer_ref = real_hub.services.connection(conn.id).lookup_external("customer", "CUST-1042")
+        assert customer_ref is None
+        customer = Customer(id="CUST-1042", first_name="Ann", last_name="Lee")
+        real_hub.ingest("main-st", [customer])
+        _wait(lambda: real_hub.services.connection(conn.id).lookup_external("customer", "CUST-1042"))
+        ref = real_hub.services.connection(conn.id).lookup_external("customer", "CUST-1042")
+        sandbox.set_active(realm, "Customer", ref.target_id, False)
+        real_hub.ingest("main-st", [_invoice_1042()])
+        _wait(lambda: real_hub.needs_attention(conn.id))
+
+        page.goto(accounting)
+        assert page.inner_text("[data-testid=status-qbo]") == "Needs attention: 1 record"
+        page.click("#target-qbo >> text=Sync log")
+        page.select_option("#status", "needs_attention")
+        page.click("button:has-text('Filter')")
+        row = page.locator("tr.outcome-needs_attention", has_text="INV-1042")
+        assert row.count() == 1
+        screenshot(page, "08-log-needs-attention")
+        page.click("tr.outcome-needs_attention >> text=INV-1042")
+        assert "Why:" in page.content()
+        screenshot(page, "09-record-history")
+
+        sandbox.set_active(realm, "Customer", ref.target_id, True)
+        page.click("button:has-text('Retry')")
+        page.wait_for_selector("text=will be sent again")
+        _wait(lambda: real_hub.services.connection(conn.id).lookup_external("invoice", "INV-1042"))
+        page.reload()
+        assert page.locator("tr.outcome-delivered").count() >= 1
+        screenshot(page, "10-record-retried")
+
+        page.goto(accounting)
+        page.click("#target-accounting_link >> text=Connect Accounting Link")
+        page.click("form.settings button[type=submit]")
+        screenshot(page, "11-accounting-link-error")
+        assert page.locator("#err-api_key").count() == 1
+        page.fill("#f-api_key", "al-key-0123456789")
+        page.select_option("#f-location", "loc-2")
+        page.click("form.settings button[type=submit]")
+        page.wait_for_url(accounting)
+        screenshot(page, "12-accounting-connected")
+        [link] = [c for c in real_hub.connections("main-st") if c.target_name == "accounting_link"]
+        assert link.settings["location"] == "loc-2"
+        assert "al-key-0123456789" not in repr(link.settings)
+
+
+def _invoice_1042() -> Invoice:
+    from datetime import date
+
+    return Invoice(id="INV-1042", number="1042", customer_id="CUST-1042", invoice_date=date(2026, 1, 5),
+                   shop_supplies=Decimal("40.00"), tax=Decimal("0"), total=Decimal("40.00"))
+
+
+def _realm_of(hub: Hub, connection_id: int) -> str:
+    ctx = hub.services.connection(connection_id)
+    return str(ctx.state.get("realm_id") or ctx.secrets.get("realm_id"))
+
+
+def _wait(condition: Any, timeout: float = 30.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)
