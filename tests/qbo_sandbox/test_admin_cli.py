@@ -72,14 +72,16 @@ def test_command_serves_until_stopped(tmp_path: object) -> None:
         env={**os.environ},
     )
     try:
-        first = process.stdout.readline() if process.stdout else ""
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert " on http://127.0.0.1:" in first, first
         base = first.split(" on ")[1].split()[0]
         assert "time scale 60" in first
         discovery = requests.get(f"{base}/.well-known/openid_configuration", timeout=10).json()
         assert discovery["token_endpoint"] == f"{base}/oauth2/v1/tokens/bearer"
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=10)
+        output, _ = process.communicate(timeout=30)
     assert process.returncode == 0 and "stopped" in output
 
 

@@ -91,10 +91,17 @@ def test_forty_batch_requests_a_minute(frozen: Connected) -> None:
 
 
 def test_ten_requests_at_once(frozen: Connected) -> None:
-    frozen.sandbox.faults.update({"slow": 1.0, "slow_seconds": 0.0004})  # 0.4 s of real time each
-    with ThreadPoolExecutor(max_workers=11) as pool:
-        statuses = sorted(pool.map(lambda _: call(frozen, requests.Session()).status_code, range(11)))
-    assert statuses == [200] * 10 + [429]
+    frozen.sandbox.faults.update({"slow": 1.0, "slow_seconds": 0.0015})  # 1.5 s of real time each
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        slow = [pool.submit(call, frozen, requests.Session()) for _ in range(10)]
+        deadline = time.monotonic() + 1.5
+        while frozen.sandbox.throttle_counters(frozen.realm_id)["in_flight"] < 10:
+            assert time.monotonic() < deadline, "the ten slow requests never were in flight together"
+            time.sleep(0.01)
+        frozen.sandbox.faults.reset()
+        eleventh = call(frozen, requests.Session())
+        statuses = [future.result().status_code for future in slow]
+    assert statuses == [200] * 10 and eleventh.status_code == 429
     counters = frozen.sandbox.throttle_counters(frozen.realm_id)
     assert counters["throttled"]["concurrent"] == 1 and counters["peak_in_flight"] == 10
 
@@ -119,13 +126,14 @@ def test_xml_throttle_fault_as_qbo_has_sent_it(frozen: Connected) -> None:
 
 
 def test_time_scale_compresses_the_windows() -> None:
-    # At time scale 120 QBO's one-minute window lasts half a real second.
+    # At time scale 30 QBO's one-minute window lasts two real seconds.
     limits = Limits(per_minute=20, per_second=1000, concurrent=10, batch_per_minute=40)
-    with SandboxServer(port=0, time_scale=120, limits=limits) as fast:
+    with SandboxServer(port=0, time_scale=30, limits=limits) as fast:
         conn = client_for(fast, fast.default_realm_id)
         with requests.Session() as session:
             started = time.monotonic()
             assert [call(conn, session).status_code for _ in range(21)] == [200] * 20 + [429]
-            assert time.monotonic() - started < 0.4
-            time.sleep(0.55)
+            elapsed = time.monotonic() - started
+            assert elapsed < 1.9
+            time.sleep(2.05 - elapsed)
             assert call(conn, session).status_code == 200
