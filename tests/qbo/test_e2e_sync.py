@@ -164,3 +164,13 @@ def test_a_vendor_record_is_never_handed_to_quickbooks(qbo_hub, sandbox, us_shop
     qbo_hub.ingest(us_shop.id, [Vendor(id="V-1", name="Joe's Alignment")])
     conn.sync()
     assert conn.objects("Vendor") == []
+
+
+def test_a_us_shop_cannot_connect_to_a_canadian_quickbooks_company(qbo_hub, us_shop):
+    from ledgerhub_qbo_sandbox import SandboxServer
+
+    with SandboxServer(port=0, time_scale=100, auto_approve=True, country="CA") as canadian:
+        with pytest.raises(ConfigurationError) as refused:
+            connect(qbo_hub, canadian, us_shop)
+        assert "set up for CA" in str(refused.value) and "Accounting Link" in str(refused.value)
+        assert canadian.objects(canadian.default_realm_id, "Item") == []

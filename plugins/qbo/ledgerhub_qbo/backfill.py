@@ -72,6 +72,10 @@ def _send_chunk(session: QboSession, chunk: list[tuple[int, Delivery, dict[str, 
     batch_id = single.request_id("|".join(d.idempotency_key for _, d, _ in chunk))
     try:
         answers = session.call(lambda: session.api.batch(items, request_id=batch_id))
+    except FatalConnectionError:
+        raise
+    except DeliveryError as exc:  # e.g. the rate limiter gave up waiting
+        return {index: exc for index, _, _ in chunk}
     except QboFault as fault:
         if fault.kind is FaultKind.UNKNOWN_OUTCOME:
             for _, d, _ in chunk:

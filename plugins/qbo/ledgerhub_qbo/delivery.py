@@ -98,17 +98,20 @@ def deliver_customer(session: QboSession, delivery: Delivery, customer: Customer
     warnings = [f"Customer {customer.id}: {c}." for c in changes]
     wanted = body["DisplayName"]
     ref = delivery.external
+    names = [wanted] + [disambiguated(wanted, customer.id, n) for n in range(1, MAX_NAME_ATTEMPTS + 1)]
+    stored_name = str(ref.data.get("DisplayName") or "") if ref is not None else ""
     if ref is None and must_look_up(session, delivery):
-        for attempt in range(MAX_NAME_ATTEMPTS + 1):
-            name = wanted if attempt == 0 else disambiguated(wanted, customer.id, attempt)
+        for name in names:
             row = _find_customer(session, name)
-            if row is not None and customer_marker(customer) in str(row.get("Notes", "")):
-                ref = ExternalRef(str(row["Id"]), _ref_data(row))
-                break
             if row is None:
                 break
-    for attempt in range(MAX_NAME_ATTEMPTS + 1):
-        name = wanted if attempt == 0 else disambiguated(wanted, customer.id, attempt)
+            if customer_marker(customer) in str(row.get("Notes", "")):
+                ref, stored_name = ExternalRef(str(row["Id"]), _ref_data(row)), name
+                break
+    if stored_name in names:  # keep the variant the clash rule chose last time
+        names.remove(stored_name)
+        names.insert(0, stored_name)
+    for attempt, name in enumerate(names):
         body["DisplayName"] = name
         try:
             if ref is None:

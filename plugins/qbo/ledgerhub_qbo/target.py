@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from hub.domain.kinds import EntityKind
 from hub.domain.records import Shop
-from hub.errors import DeliveryError, FatalConnectionError
+from hub.errors import DeliveryError, FatalConnectionError, NeedsAttentionError
 from hub.plugin.target import ConnectionContext, Delivery, DeliveryResult, Target
 from ledgerhub_qbo import backfill, items
 from ledgerhub_qbo import delivery as single
@@ -60,6 +60,14 @@ class QboTarget(Target):
         """Pick a default income account and find or create the eight items."""
         session = QboSession.open(ctx, self.limiter)
         try:
+            company = session.call(lambda: session.api.read("CompanyInfo", session.api.realm_id))
+            country = str(company.get("Country") or "US").upper()
+            if country not in ("US", "USA"):
+                raise NeedsAttentionError(
+                    f"This QuickBooks company is set up for {country}, not the US. " + CANADA_REASON
+                    if country in ("CA", "CAN") else
+                    f"This QuickBooks company is set up for {country}; QuickBooks Online is offered "
+                    "for US companies only.")
             accounts = session.call(lambda: items.income_accounts(session.api))
             ctx.state.set(items.DEFAULT_ACCOUNT_KEY, items.default_income_account(accounts))
             self._ensure_items(session)
@@ -133,6 +141,7 @@ class QboTarget(Target):
             self.begin_batch(ctx)
             with self._lock:
                 session = self._sessions[self._key(ctx)]
+        session.ctx = ctx
         return session
 
     def _forget(self, ctx: ConnectionContext) -> None:
