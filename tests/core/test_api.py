@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 
 from hub.domain.records import Shop
+from hub.plugin import hookimpl
+from hub.plugin.manager import build_plugin_manager
 from hub.sync.runtime import Hub
 from hub.web import create_app
 
@@ -235,3 +237,50 @@ def test_openapi_document_has_a_schema_and_path_per_kind(client: FlaskClient) ->
     assert invoice_props["number"]["maxLength"] == 30
     assert "all-or-nothing" in doc["info"]["description"]
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_every_openapi_reference_resolves(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").json
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            refs.extend(v for k, v in node.items() if k == "$ref")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    assert len(refs) > 20
+    for ref in refs:
+        section, name = ref.removeprefix("#/components/").split("/")
+        assert name in doc["components"][section], ref
+
+
+class BlueprintPlugins:
+    """One plugin whose blueprint takes the API's name (refused), one that works."""
+
+    @hookimpl
+    def ledgerhub_blueprints(self, services: Any) -> list[Blueprint]:
+        clash = Blueprint("api", __name__, url_prefix="/plugins/clash")
+        ok = Blueprint("ledger_log", __name__, url_prefix="/plugins/ledger_log")
+
+        @ok.get("/ping")
+        def ping() -> str:
+            return "pong" if services is not None else "no services"
+
+        return [clash, ok]
+
+
+def test_plugin_blueprints_are_added_and_a_clash_is_reported(hub_config: Any, clock: Any) -> None:
+    host = build_plugin_manager(load_entrypoints=False, extra_plugins=[("bp", BlueprintPlugins())])
+    plugin_hub = Hub(hub_config, host=host, clock=clock)
+    try:
+        client = create_app(plugin_hub, {"TESTING": True}).test_client()
+        assert client.get("/plugins/ledger_log/ping").get_data(as_text=True) == "pong"
+        assert "blueprint 'api' could not be registered" in (host.plugins["bp"].error or "")
+        assert client.get("/api/v1/openapi.json").status_code == 200
+    finally:
+        plugin_hub.close()

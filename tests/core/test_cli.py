@@ -263,3 +263,36 @@ def test_root_context_has_lazy_services(hub: Hub) -> None:
     assert seen == [hub.services]
     lazy = CliState(host=hub.host)
     assert "hub" not in lazy.__dict__
+
+
+def test_worker_once_delivers(hub: Hub, shop: Shop, fake_target: FakeBooks) -> None:
+    hub.connect(shop.id, "fake", {})
+    hub.ingest(shop.id, [customer("C-1"), invoice("RO-1")])
+    result = run(hub, "worker", "--once")
+    assert result.exit_code == 0 and "Delivered 2 records." in result.output
+    assert len(fake_target.objects) == 2
+
+
+def test_worker_thread_keeps_delivering_until_stopped(hub: Hub, shop: Shop, fake_target: FakeBooks) -> None:
+    from hub.cli.worker import start_worker_thread
+
+    hub.connect(shop.id, "fake", {})
+    thread, stop = start_worker_thread(hub, interval=0.01)
+    try:
+        hub.ingest(shop.id, [customer("C-1")])
+        for _ in range(500):
+            if fake_target.objects:
+                break
+            threading.Event().wait(0.01)
+        assert len(fake_target.objects) == 1
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_init_reports_instance_and_targets(hub: Hub) -> None:
+    result = run(hub, "init")
+    assert result.exit_code == 0
+    assert str(hub.config.instance_path) in result.output
+    assert "fake, ledger, narrow, pull" in result.output
