@@ -54,29 +54,29 @@ def take_lease(session: Session, connection_id: int, owner: str, now: datetime, 
     Succeeds when the lease is free, expired, or already *owner*'s (then it is extended), so
     exactly one worker at a time works a connection, on SQLite as on PostgreSQL.
     """
+    table = ConnectionRow.__table__
     result = session.execute(
-        update(ConnectionRow)
+        update(table)
         .where(
-            ConnectionRow.id == connection_id,
+            table.c.id == connection_id,
             or_(
-                ConnectionRow.lease_owner.is_(None),
-                ConnectionRow.lease_owner == owner,
-                ConnectionRow.lease_expires_at < now,
+                table.c.lease_owner.is_(None),
+                table.c.lease_owner == owner,
+                table.c.lease_expires_at < now,
             ),
         )
         .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def release_lease(session: Session, connection_id: int, owner: str) -> None:
     """Give the lease back if *owner* still holds it."""
+    table = ConnectionRow.__table__
     session.execute(
-        update(ConnectionRow)
-        .where(ConnectionRow.id == connection_id, ConnectionRow.lease_owner == owner)
+        update(table)
+        .where(table.c.id == connection_id, table.c.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -35,35 +35,19 @@ def enqueue(
     idempotency_key: str,
     now: datetime,
     backfill: bool = False,
+    fresh: bool = False,
 ) -> bool:
     """Add a pending delivery of one record version; False if it is already queued.
 
     Older undelivered versions of the same record on this connection are superseded: only the
-    newest state needs to reach the target.
+    newest state needs to reach the target. *fresh* says the caller knows the record has no
+    delivery on this connection yet (a new record, a backfill step), which skips the checks.
     """
-    exists = session.scalar(
-        select(DeliveryRow.id).where(
-            DeliveryRow.connection_id == connection_id, DeliveryRow.record_version_id == version_id
-        )
-    )
-    if exists is not None:
-        return False
-    replaced = list(
-        session.scalars(
-            select(DeliveryRow).where(
-                DeliveryRow.connection_id == connection_id,
-                DeliveryRow.record_id == record_id,
-                DeliveryRow.version < version,
-                DeliveryRow.status.in_(REPLACEABLE),
-            )
-        )
-    )
-    for old in replaced:
-        old.status = SUPERSEDED
-        old.finished_at = now
-        old.waiting_on_record_id = None
-        # The newer version carries on the backfill's count of this record.
-        backfill = backfill or old.backfill
+    if not fresh:
+        carried = _replace_older(session, connection_id, record_id, version_id, version, now)
+        if carried is None:
+            return False
+        backfill = backfill or carried
     session.add(
         DeliveryRow(
             connection_id=connection_id,
@@ -84,6 +68,50 @@ def enqueue(
         )
     )
     return True
+
+
+def _replace_older(
+    session: Session, connection_id: int, record_id: int, version_id: int, version: int, now: datetime
+) -> bool | None:
+    """Supersede the record's older open deliveries. ``None`` if this version is queued
+    already; otherwise whether a replaced one belonged to the backfill (the new one then
+    carries on its count)."""
+    exists = session.scalar(
+        select(DeliveryRow.id).where(
+            DeliveryRow.connection_id == connection_id, DeliveryRow.record_version_id == version_id
+        )
+    )
+    if exists is not None:
+        return None
+    carried = False
+    for old in session.scalars(
+        select(DeliveryRow).where(
+            DeliveryRow.connection_id == connection_id,
+            DeliveryRow.record_id == record_id,
+            DeliveryRow.version < version,
+            DeliveryRow.status.in_(REPLACEABLE),
+        )
+    ):
+        old.status = SUPERSEDED
+        old.finished_at = now
+        old.waiting_on_record_id = None
+        carried = carried or old.backfill
+    return carried
+
+
+def records_with_deliveries(session: Session, connection_id: int, record_ids: list[int]) -> set[int]:
+    """Which of *record_ids* have a non-superseded delivery on the connection."""
+    if not record_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(DeliveryRow.record_id).where(
+                DeliveryRow.connection_id == connection_id,
+                DeliveryRow.record_id.in_(record_ids),
+                DeliveryRow.status != SUPERSEDED,
+            )
+        )
+    )
 
 
 def has_delivery(session: Session, connection_id: int, record_id: int, version: int | None = None) -> bool:
@@ -129,42 +157,52 @@ def due(session: Session, connection_id: int, now: datetime, limit: int) -> list
     )
 
 
-def claim(session: Session, delivery: DeliveryRow, owner: str, now: datetime, seconds: float) -> bool:
-    """Lease one due delivery to *owner*; False if someone else got it first."""
-    result = session.execute(
-        update(DeliveryRow)
+def claim(
+    session: Session, rows: list[DeliveryRow], owner: str, now: datetime, seconds: float
+) -> list[DeliveryRow]:
+    """Lease the due deliveries among *rows* to *owner* in one UPDATE; returns those this
+    call got (another worker may have taken some first). *owner* must be unique per caller."""
+    if not rows:
+        return []
+    table = DeliveryRow.__table__
+    ids = [row.id for row in rows]
+    session.execute(
+        update(table)
         .where(
-            DeliveryRow.id == delivery.id,
+            table.c.id.in_(ids),
             or_(
-                and_(DeliveryRow.status == PENDING, DeliveryRow.next_attempt_at <= now),
-                and_(DeliveryRow.status == CLAIMED, DeliveryRow.lease_expires_at <= now),
+                and_(table.c.status == PENDING, table.c.next_attempt_at <= now),
+                and_(table.c.status == CLAIMED, table.c.lease_expires_at <= now),
             ),
         )
         .values(
             status=CLAIMED,
             claimed_by=owner,
             lease_expires_at=now + timedelta(seconds=seconds),
-            attempts=DeliveryRow.attempts + 1,
+            attempts=table.c.attempts + 1,
         )
-        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    session.refresh(delivery)
-    return True
+    return list(
+        session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.status == CLAIMED, DeliveryRow.claimed_by == owner)
+            .order_by(DeliveryRow.rank, DeliveryRow.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def unblock(session: Session, connection_id: int, record_id: int, now: datetime) -> int:
     """Release the deliveries that were waiting for *record_id* to reach the target."""
+    table = DeliveryRow.__table__
     result = session.execute(
-        update(DeliveryRow)
+        update(table)
         .where(
-            DeliveryRow.connection_id == connection_id,
-            DeliveryRow.waiting_on_record_id == record_id,
-            DeliveryRow.status == WAITING,
+            table.c.connection_id == connection_id,
+            table.c.waiting_on_record_id == record_id,
+            table.c.status == WAITING,
         )
         .values(status=PENDING, waiting_on_record_id=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

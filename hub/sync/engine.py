@@ -60,8 +60,7 @@ def claim_batch(
         enqueued = backfill_step(session, connection, target, now, core.config.backfill_chunk)
         session.flush()
         rows = outbox.due(session, connection.id, now, limit)
-    claimed = [row for row in rows if outbox.claim(session, row, owner, now, core.config.lease_seconds)]
-    return claimed, enqueued
+    return outbox.claim(session, rows, owner, now, core.config.lease_seconds), enqueued
 
 
 def run_batch(core: Core, connection_id: int, limit: int | None = None) -> BatchReport:

@@ -123,5 +123,6 @@ def ingest_records(
                     kind=kind,
                     payload=payload,
                     now=now,
+                    fresh=stored.status == "created",
                 )
     return [outcomes[(r.kind, r.id)] for r in records]

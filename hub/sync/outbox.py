@@ -40,8 +40,10 @@ def enqueue_version(
     payload: Mapping[str, Any],
     now: datetime,
     backfill: bool = False,
+    fresh: bool = False,
 ) -> bool:
-    """Queue one version for one connection if the target takes its kind; True if queued."""
+    """Queue one version for one connection if the target takes its kind; True if queued.
+    *fresh*: the record has no delivery on this connection yet (skips the checks)."""
     if kind not in target.entities or not is_deliverable(kind, payload):
         return False
     return outbox.enqueue(
@@ -54,6 +56,7 @@ def enqueue_version(
         idempotency_key=idempotency_key(connection.id, record_id, version),
         now=now,
         backfill=backfill,
+        fresh=fresh,
     )
 
 
@@ -144,11 +147,14 @@ def backfill_step(
         connection.backfill_cursor = connection.backfill_high_water
         return 0
     done_now = 0
+    queued = outbox.records_with_deliveries(
+        session, connection.id, [r.id for r, _ in rows if r.kind in kinds]
+    )
     for record, version in rows:
         if record.kind not in kinds:
             continue
         kind = EntityKind(record.kind)
-        if outbox.has_delivery(session, connection.id, record.id):
+        if record.id in queued:
             # Already queued since connecting (a newer version or a pulled-in dependency).
             done_now += 1
             continue
@@ -163,6 +169,7 @@ def backfill_step(
             payload=version.payload,
             now=now,
             backfill=True,
+            fresh=True,
         ):
             done_now += 1
     connection.backfill_cursor = rows[-1][0].id

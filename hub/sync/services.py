@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -53,7 +54,9 @@ class Services:
             target = core.targets.get(connection.target_name)
             if connection.status != conn_repo.ACTIVE or target is None:
                 return []
-            rows, _ = claim_batch(session, core, connection, target, limit, f"pull:{core.worker_id}")
+            rows, _ = claim_batch(
+                session, core, connection, target, limit, f"pull:{core.worker_id}:{uuid.uuid4().hex[:8]}"
+            )
             prepared = [prepare(session, core, connection, target, row, core.now()) for row in rows]
             return [p.delivery for p in prepared if p is not None]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -131,10 +131,28 @@ class PullBooks(FakeBooks):
     delivery_mode: ClassVar[DeliveryMode] = DeliveryMode.PULL
 
 
+class OAuthBooks(FakeBooks):
+    """A target that needs a browser step; the "code" becomes its access token."""
+
+    name: ClassVar[str] = "oauth"
+    title: ClassVar[str] = "OAuth Books"
+    needs_authorization: ClassVar[bool] = True
+    countries: ClassVar[frozenset[str] | None] = frozenset({"US"})
+
+    def authorization_url(self, ctx: ConnectionContext, redirect_uri: str, state: str) -> str:
+        """A fake consent page URL."""
+        return f"https://auth.example/authorize?redirect_uri={redirect_uri}&state={state}"
+
+    def complete_authorization(self, ctx: ConnectionContext, params: Mapping[str, str]) -> None:
+        """Keep the code as the token."""
+        ctx.secrets.set("tokens", {"access_token": params["code"]})
+
+
 class LedgerSettings(Schema):
     """Where the ledger file is."""
 
     path = fields.String(required=True)
+    delay = fields.Float(load_default=0.0)
 
 
 class LedgerTarget(Target):
