@@ -41,8 +41,10 @@ UPSERT_EFFECT = text(
     "VALUES (:key, :connection_id, :kind, :source_id, 1, :pid) "
     "ON CONFLICT (idempotency_key) DO UPDATE SET attempts = fake_effects.attempts + 1"
 )
-INSERT_CALL = text("INSERT INTO fake_calls (connection_id, pid, started, ended, size) "
-                   "VALUES (:connection_id, :pid, :started, :ended, :size)")
+INSERT_CALL = text(
+    "INSERT INTO fake_calls (connection_id, pid, started, ended, size) "
+    "VALUES (:connection_id, :pid, :started, :ended, :size)"
+)
 
 
 class FakeSettingsSchema(Schema):
@@ -110,15 +112,16 @@ class FakeTarget(Target):
             raise result
         return result
 
-    def deliver_many(self, ctx: ConnectionContext, deliveries: Sequence[Delivery]
-                     ) -> list[DeliveryResult | DeliveryError]:
+    def deliver_many(
+        self, ctx: ConnectionContext, deliveries: Sequence[Delivery]
+    ) -> list[DeliveryResult | DeliveryError]:
         """One simulated batch API call per ``chunk`` deliveries."""
         engine = _sinks.get(ctx.settings["sink_url"])
         chunk = int(ctx.settings.get("chunk", 30))
         latency = float(ctx.settings.get("latency_ms", 0.0)) / 1000.0
         results: list[DeliveryResult | DeliveryError] = []
         for start in range(0, len(deliveries), chunk):
-            part = deliveries[start:start + chunk]
+            part = deliveries[start : start + chunk]
             with shared_limiter().acquire(f"{TARGET_NAME}:{ctx.shop.id}", batch=True):
                 began = time.time()
                 if latency:
@@ -131,14 +134,27 @@ class FakeTarget(Target):
     def _record(engine: Engine, connection_id: int, part: Sequence[Delivery], began: float) -> None:
         pid = os.getpid()
         rows: list[dict[str, Any]] = [
-            {"key": d.idempotency_key, "connection_id": connection_id, "kind": str(d.kind),
-             "source_id": d.record.id, "pid": pid}
+            {
+                "key": d.idempotency_key,
+                "connection_id": connection_id,
+                "kind": str(d.kind),
+                "source_id": d.record.id,
+                "pid": pid,
+            }
             for d in part
         ]
         with engine.begin() as conn:
             conn.execute(UPSERT_EFFECT, rows)
-            conn.execute(INSERT_CALL, {"connection_id": connection_id, "pid": pid, "started": began,
-                                       "ended": time.time(), "size": len(part)})
+            conn.execute(
+                INSERT_CALL,
+                {
+                    "connection_id": connection_id,
+                    "pid": pid,
+                    "started": began,
+                    "ended": time.time(),
+                    "size": len(part),
+                },
+            )
 
 
 @hookimpl

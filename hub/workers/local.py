@@ -33,8 +33,13 @@ class LocalCluster:
         log = (self.logdir / f"{name}.log").open("ab")
         env = {**os.environ, **self.env}
         try:
-            return subprocess.Popen([sys.executable, "-m", "celery", "-A", CELERY_APP, *args],
-                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            return subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", CELERY_APP, *args],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         finally:
             log.close()
 
@@ -43,15 +48,31 @@ class LocalCluster:
         queue = self.env.get("LEDGERHUB_QUEUE", "ledgerhub")
         for _ in range(count):
             name = f"w{len(self.workers) + 1}"
-            self.workers.append(self._spawn(name, [
-                "worker", "--pool", "solo", "-Q", queue, "-n", f"{name}-{os.getpid()}@%h",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
-            ]))
+            self.workers.append(
+                self._spawn(
+                    name,
+                    [
+                        "worker",
+                        "--pool",
+                        "solo",
+                        "-Q",
+                        queue,
+                        "-n",
+                        f"{name}-{os.getpid()}@%h",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                )
+            )
 
     def start_beat(self) -> None:
         """Start the scheduler (its schedule file goes in the log folder)."""
-        self.beat = self._spawn("beat", ["beat", "--loglevel", "WARNING",
-                                         "--schedule", str(self.logdir / "beat-schedule")])
+        self.beat = self._spawn(
+            "beat", ["beat", "--loglevel", "WARNING", "--schedule", str(self.logdir / "beat-schedule")]
+        )
 
     def kill(self, pid: int) -> None:
         """SIGKILL one worker: no clean-up, no acknowledgement, lease left behind."""
@@ -81,5 +102,7 @@ class LocalCluster:
 
     def logs(self) -> str:
         """Everything the processes printed (for a failing test's message)."""
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
-                         for p in sorted(self.logdir.glob("*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
+            for p in sorted(self.logdir.glob("*.log"))
+        )

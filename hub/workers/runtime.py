@@ -37,8 +37,9 @@ def build_core(settings: WorkerSettings) -> Core:
     from hub.sync.core import Core
 
     config = HubConfig.from_env(lease_seconds=settings.lease_seconds)
-    host = build_plugin_manager(blocked=config.blocked_plugins,
-                                extra_plugins=extra_plugins(settings.worker_plugins))
+    host = build_plugin_manager(
+        blocked=config.blocked_plugins, extra_plugins=extra_plugins(settings.worker_plugins)
+    )
     host.call_each("ledgerhub_configure", config=config.as_plugin_config())
     session_factory = make_session_factory(make_engine(config.database_url))
     return Core(config=config, session_factory=session_factory, host=host, targets=host.collect_targets())

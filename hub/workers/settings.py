@@ -61,6 +61,7 @@ def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool 
         kind = "a whole number" if integer else "a number"
         raise ConfigurationError(f"{name} must be {kind}, got {raw!r}", {name: [f"must be {kind}"]}) from None
     if value < 0 or (value == 0 and name != "LEDGERHUB_BATCH_LIMIT"):
-        raise ConfigurationError(f"{name} must be greater than 0, got {raw!r}",
-                                 {name: ["must be greater than 0"]})
+        raise ConfigurationError(
+            f"{name} must be greater than 0, got {raw!r}", {name: ["must be greater than 0"]}
+        )
     return value

@@ -39,14 +39,26 @@ def sync_connection(connection_id: int) -> dict[str, Any]:
     redis_client().delete(queued_key(connection_id))
     settings = worker_settings()
     report = work_connection(
-        worker_core(), connection_id, batch_limit=settings.batch_limit, budget=settings.task_budget,
+        worker_core(),
+        connection_id,
+        batch_limit=settings.batch_limit,
+        budget=settings.task_budget,
     )
     if report.stopped == "budget":
         enqueue(connection_id)
-    log.info("connection %s: %s after %d batches, %d attempted", connection_id, report.stopped,
-             report.batches, report.attempted)
-    return {"connection_id": connection_id, "stopped": report.stopped, "batches": report.batches,
-            "attempted": report.attempted}
+    log.info(
+        "connection %s: %s after %d batches, %d attempted",
+        connection_id,
+        report.stopped,
+        report.batches,
+        report.attempted,
+    )
+    return {
+        "connection_id": connection_id,
+        "stopped": report.stopped,
+        "batches": report.batches,
+        "attempted": report.attempted,
+    }
 
 
 @app.task(name="ledgerhub.dispatch_due")

@@ -35,8 +35,14 @@ class WorkReport:
     attempted: int = 0
 
 
-def work_connection(core: Core, connection_id: int, *, batch_limit: int = 0, budget: float = 60.0,
-                    clock: Callable[[], float] = time.monotonic) -> WorkReport:
+def work_connection(
+    core: Core,
+    connection_id: int,
+    *,
+    batch_limit: int = 0,
+    budget: float = 60.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> WorkReport:
     """Run engine batches on the connection until nothing moves, another worker holds its
     lease, or *budget* seconds have passed. Each batch takes and gives back the lease itself."""
     report = WorkReport(connection_id, "idle")
