@@ -94,11 +94,11 @@ def _worker(name: str, rows: int, out: Path) -> None:
     pool = _pool()
     pool_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run = {"ledgerhub": _ledgerhub, "stdlib": _stdlib}[name]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     written = run(_stream(pool, rows), out)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rows": written, "seconds": seconds, "peak_kb": peak, "pool_kb": pool_rss}))
+    print(json.dumps({"rows": written, "seconds": seconds, "cpu": cpu, "peak_kb": peak, "pool_kb": pool_rss}))
 
 
 def main() -> None:
@@ -120,18 +120,21 @@ def main() -> None:
                  str(base / name)], check=True, capture_output=True, text=True,
             )
             results[name] = json.loads(done.stdout.strip().splitlines()[-1])
-    header = ("writer", "rows", "seconds", "rows/s", "peak RSS MB", "of it pool MB")
-    print(f"{header[0]:<22} {header[1]:>10} {header[2]:>8} {header[3]:>10} {header[4]:>12} {header[5]:>14}")
+    print(f"{'writer':<22} {'rows':>10} {'wall s':>7} {'rows/s':>9} {'CPU s':>7} {'rows/CPU s':>10} "
+          f"{'peak RSS MB':>11} {'pool MB':>8}")
     labels = {"ledgerhub": "ledgerhub csv_export", "stdlib": "stdlib csv.writer"}
     for name, r in results.items():
-        print(f"{labels[name]:<22} {r['rows']:>10,} {r['seconds']:>8.2f} {r['rows'] / r['seconds']:>10,.0f} "
-              f"{r['peak_kb'] / 1024:>12.1f} {r['pool_kb'] / 1024:>14.1f}")
+        print(f"{labels[name]:<22} {r['rows']:>10,} {r['seconds']:>7.2f} {r['rows'] / r['seconds']:>9,.0f} "
+              f"{r['cpu']:>7.2f} {r['rows'] / r['cpu']:>10,.0f} {r['peak_kb'] / 1024:>11.1f} "
+              f"{r['pool_kb'] / 1024:>8.1f}")
     ours, theirs = results["ledgerhub"], results["stdlib"]
-    ratio = (ours["rows"] / ours["seconds"]) / (theirs["rows"] / theirs["seconds"])
+    # CPU time is the steadier measure on a shared machine; wall time includes the fsyncs.
+    cpu_ratio = theirs["cpu"] / ours["cpu"]
+    wall_ratio = theirs["seconds"] / ours["seconds"]
     peak_mb = ours["peak_kb"] / 1024
-    print(f"speed: {ratio:.2f}x the stdlib writer (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
+    print(f"speed: {cpu_ratio:.2f}x the stdlib writer by CPU time, {wall_ratio:.2f}x by wall time "
+          f"(target >= 0.50: {'met' if min(cpu_ratio, wall_ratio) >= 0.5 else 'NOT met'}); "
           f"peak memory {peak_mb:.0f} MB (target < 200 MB: {'met' if peak_mb < 200 else 'NOT met'})")
-
 
 if __name__ == "__main__":
     main()

@@ -101,10 +101,10 @@ CHILD = textwrap.dedent(
 
     if mode == "pause-before-commit":
         original = folder_module.ExportFolder._append_manifest
-        def paused(self, line):
+        def paused(self, line, durable=True):
             open(marker, "w").close()   # rows are written and fsynced; tell the parent to kill us
             time.sleep(60)
-            original(self, line)
+            original(self, line, durable)
         folder_module.ExportFolder._append_manifest = paused
 
     def records(batch):

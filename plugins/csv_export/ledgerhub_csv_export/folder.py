@@ -276,27 +276,47 @@ class ExportFolder:
         fh.write(encoded)
         self._sizes[name] += len(encoded)
 
-    def commit(self, run_id: str, keys: list[Key], rows: dict[str, int], totals: dict[str, Decimal]) -> None:
-        """Make the appended rows durable and record them in the manifest."""
+    def commit(self, run_id: str, keys: list[Key], rows: dict[str, int], totals: dict[str, Decimal],
+               *, durable: bool = True) -> None:
+        """Record the appended rows in the manifest, after making them durable (fsync).
+
+        ``durable=False`` skips the fsyncs: still safe against a crashed *process* (the page
+        cache survives it), not against power loss until a later durable commit.
+        """
         self._require_lock()
         for fh in self._handles.values():
             fh.flush()
-            os.fsync(fh.fileno())
-        if self._created_files:
+            if durable:
+                os.fsync(fh.fileno())
+        if self._created_files and durable:
             _fsync_dir(self.path)
             self._created_files = False
         ends = {name: self._sizes[name] for name in self._handles}
         entry = {"run": run_id, "keys": keys, "ends": ends, "rows": rows,
                  "totals": {name: str(amount) for name, amount in totals.items()}}
-        self._append_manifest(json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n")
+        self._append_manifest(json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n", durable)
         self._apply(entry)
 
-    def _append_manifest(self, line: bytes) -> None:
-        # The rows are durable before this line exists; the line is the commit point.
+    def sync(self) -> None:
+        """fsync every open file, the manifest and the folder (after non-durable commits)."""
+        self._require_lock()
+        for fh in self._handles.values():
+            fh.flush()
+            os.fsync(fh.fileno())
+        manifest = self.state_dir / MANIFEST
+        if manifest.exists():
+            with open(manifest, "rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(self.path)
+        self._created_files = False
+
+    def _append_manifest(self, line: bytes, durable: bool = True) -> None:
+        # The rows are written before this line exists; the line is the commit point.
         with open(self.state_dir / MANIFEST, "ab") as fh:
             fh.write(line)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         self._manifest_pos += len(line)
 
     def _discard_uncommitted(self) -> None:

@@ -65,14 +65,17 @@ class ExportWriter:
 
     def add(self, record: Record, version: int) -> Written:
         """Buffer the rows of one record version; skip it if the folder already has it."""
-        kind = record.kind
-        key: Key = (kind.value, record.id, version)
+        kind = record.kind.value
+        key: Key = (kind, record.id, version)
         if key in self.folder.keys or key in self._pending:
             return Written({})
-        layout = KINDS[kind]
+        layout = KINDS[record.kind]
         groups = layout.rows(record, version, self._dates)
         for file, rows in zip(layout.files, groups, strict=True):
-            _check_encodable(kind.value, record.id, file, rows)
+            for row in rows:
+                joined = "".join(row)
+                if not joined.isascii():
+                    _check_encodable(kind, record.id, file, row)
         written: dict[str, int] = {}
         counts, totals = self._rows, self._totals
         for file, rows in zip(layout.files, groups, strict=True):
@@ -99,24 +102,24 @@ class ExportWriter:
             self._pending.add(key)
         return Written(written)
 
-    def commit(self) -> None:
-        """Write and commit everything buffered; a no-op when nothing is pending."""
+    def commit(self, *, durable: bool = True) -> None:
+        """Write and commit everything buffered (see :meth:`ExportFolder.commit`); with
+        nothing pending, a durable commit still fsyncs what earlier ones left undurable."""
         if not self._keys:
+            if durable:
+                self.folder.sync()
             return
         for name, buf in self._buffers.items():
             self.folder.append(name, buf.text.getvalue())
-        self.folder.commit(self.run_id, self._keys, self._rows, self._totals)
+        self.folder.commit(self.run_id, self._keys, self._rows, self._totals, durable=durable)
         self._buffers, self._keys, self._pending = {}, [], set()
         self._rows, self._totals, self.pending_rows = {}, {}, 0
 
 
-def _check_encodable(kind: str, record_id: str, file: FileLayout, rows: list[Row]) -> None:
-    for row in rows:
+def _check_encodable(kind: str, record_id: str, file: FileLayout, row: Row) -> None:
+    """Raise :class:`UnwritableValueError` naming the first cell of *row* UTF-8 cannot hold."""
+    for column, cell in zip(file.columns, row, strict=True):
         try:
-            "".join(row).encode("utf-8")
+            cell.encode("utf-8")
         except UnicodeEncodeError:
-            for column, cell in zip(file.columns, row, strict=True):
-                try:
-                    cell.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise UnwritableValueError(kind, record_id, column) from None
+            raise UnwritableValueError(kind, record_id, column) from None
