@@ -133,6 +133,19 @@ def test_shop_owner_connects_quickbooks_and_fixes_a_record(real_hub: Hub, sandbo
         [link] = [c for c in real_hub.connections("main-st") if c.target_name == "accounting_link"]
         assert link.settings["location"] == "loc-2"
         assert "al-key-0123456789" not in repr(link.settings)
+        link_status = page.inner_text("[data-testid=status-accounting_link]")
+        assert link_status.startswith("Waiting for the first contact")
+        with page.expect_download() as download:
+            page.click("#target-accounting_link >> text=Download .qwc file")
+        qwc = download.value.path().read_text()
+        assert "<QBWCXML>" in qwc and "/qbwc</AppURL>" in qwc and "al-key-0123456789" not in qwc
+
+        page.click("#target-qbo >> text=Income accounts")
+        assert page.locator("table.mapping tbody tr").count() == 8
+        screenshot(page, "13-qbo-income-accounts")
+        page.click("nav >> text=RO Info")
+        assert "not</strong> sent to QuickBooks Online" in page.content()
+        screenshot(page, "14-ro-info")
 
 
 def _invoice_1042() -> Invoice:
