@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
 from typing import Any
 
 from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
 
+from hub import InvoiceStatus
+from hub.domain.generator import generate_history
 from hub.domain.kinds import EntityKind
 from hub.sync.runtime import Hub
 
@@ -54,4 +57,25 @@ def test_every_kind_in_one_run(web_connector: WebConnector, quickbooks: FakeQuic
     assert history[-1].status == "delivered"
 
 
-from decimal import Decimal as D  # noqa: E402
+
+def test_a_generated_history_arrives_whole(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                           al_hub: Hub, connection_id: int, al_shop: Any) -> None:
+    history = list(generate_history(5, al_shop, 40))
+    al_hub.ingest(al_shop.id, history)
+    run = web_connector.run()
+    assert run.documents > 3
+    assert run.percents == sorted(run.percents) and run.percents[-1] == 100
+    assert 0 < run.percents[0] < 100
+    assert al_hub.needs_attention(connection_id) == []
+    qb_type = {"customer": "Customer", "vendor": "Vendor", "inventory_item": "ItemInventory",
+               "invoice": "Invoice", "payment": "ReceivePayment", "parts_return": "VendorCredit"}
+    latest = {(r.kind, r.id): r for r in history}.values()
+    live = [r for r in latest if not getattr(r, "voided", False)
+            and getattr(r, "status", InvoiceStatus.CLOSED) != InvoiceStatus.VOIDED]
+    for kind, qb in qb_type.items():
+        assert len(quickbooks.of_kind(qb)) == len([r for r in live if r.kind.value == kind]), kind
+    bills = [r for r in live if r.kind.value in ("parts_purchase", "sublet_detail")]
+    assert len(quickbooks.of_kind("Bill")) == len(bills)
+    warned = [w for r in history for d in al_hub.delivery_history(al_shop.id, r.kind, r.id)[-1:]
+              for w in d.warnings if "total" in w]
+    assert warned == []  # QuickBooks' totals match every repair order's
