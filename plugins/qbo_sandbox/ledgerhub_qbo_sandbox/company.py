@@ -10,7 +10,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from ledgerhub_qbo_sandbox import errors, names, sales, schema
+from ledgerhub_qbo_sandbox import errors, lengths, names, sales, schema
 from ledgerhub_qbo_sandbox.store import Realm
 from ledgerhub_qbo_sandbox.values import clean
 
@@ -90,7 +90,7 @@ def save(
     """Create (no Id) or update (Id and SyncToken; ``sparse`` keeps fields not sent)."""
     schema.check_properties(entity, body)
     data = clean(body)
-    schema.check_lengths(entity, data)
+    lengths.check_lengths(entity, data)
     read_only = (
         ALWAYS_READ_ONLY | names.READ_ONLY.get(entity, frozenset()) | sales.READ_ONLY.get(entity, frozenset())
     )

@@ -103,10 +103,14 @@ def _answer(
             body = _run(realm, parts, request, entry)
             if request_id is not None:
                 realm.answers[request_id] = CachedAnswer(200, body)
+        entry["result_ids"] = _result_ids(body)
         return _json(state, 200, body), "ok"
     except errors.QboError as error:
         entry["fault_codes"] = [str(error.code)]
         return _fault(state, error), "fault"
+    except Exception as crash:  # noqa: BLE001 - a sandbox bug must still answer like QBO, and show in the log
+        entry["crash"] = f"{type(crash).__name__}: {crash}"
+        return _fault(state, errors.system_failure(500)), "crash"
 
 
 def _run(realm: Realm, parts: list[str], request: Request, entry: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +135,17 @@ def _run(realm: Realm, parts: list[str], request: Request, entry: dict[str, Any]
         ]
         return answer
     return company.write(realm, company.entity_for(operation), body, dict(request.args))
+
+
+def _result_ids(body: dict[str, Any]) -> list[str]:
+    """Ids of the objects an answer carries (for the request log)."""
+    answers = body.get("BatchItemResponse") or [body]
+    return [
+        str(value["Id"])
+        for answer in answers
+        for value in answer.values()
+        if isinstance(value, dict) and "Id" in value
+    ]
 
 
 def _json(state: SandboxState, status: int, body: dict[str, Any]) -> Response:

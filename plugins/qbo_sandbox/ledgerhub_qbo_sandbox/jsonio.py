@@ -8,8 +8,12 @@ from typing import Any
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON, reading every non-integer number as a Decimal."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON, reading every non-integer number as a Decimal (NaN and Infinity are refused)."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def dumps(value: Any) -> str:

@@ -1,9 +1,10 @@
-"""Which properties QBO accepts on each object, and how long its strings may be.
+"""Which properties QBO accepts on each object, and of what JSON type.
 
 A field maps to ``None`` (a scalar), to a nested spec (an object), or to a one-element list
 holding a spec (a list of objects). Anything else in a request is refused with 2010, the way
 QBO's deserializer refuses properties "not marked as ignorable". The lists cover everything
 python-quickbooks 0.9.12 serializes for these objects, including its read-only defaults.
+Text fields must be strings; ids (``value``, ``TxnId``) may be numbers, which QBO reads as text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,53 @@ from typing import Any
 from ledgerhub_qbo_sandbox import errors
 
 Spec = dict[str, Any]
+
+TEXT_FIELDS = frozenset(
+    {
+        "DisplayName",
+        "Title",
+        "GivenName",
+        "MiddleName",
+        "FamilyName",
+        "Suffix",
+        "CompanyName",
+        "PrintOnCheckName",
+        "Notes",
+        "Name",
+        "Description",
+        "DocNumber",
+        "PrivateNote",
+        "Type",
+        "AccountType",
+        "AccountSubType",
+        "Sku",
+        "TxnDate",
+        "DueDate",
+        "ShipDate",
+        "InvStartDate",
+        "ServiceDate",
+        "GlobalTaxCalculation",
+        "Address",
+        "FreeFormNumber",
+        "URI",
+        "DetailType",
+        "PaymentRefNum",
+        "AcctNum",
+        "ResaleNum",
+        "Line1",
+        "Line2",
+        "Line3",
+        "Line4",
+        "Line5",
+        "City",
+        "Country",
+        "CountrySubDivisionCode",
+        "PostalCode",
+        "TrackingNum",
+        "PurchaseDesc",
+    }
+)
+ID_FIELDS = frozenset({"value", "TxnId"})
 
 REF: Spec = {"value": None, "name": None, "type": None}
 ADDRESS: Spec = {
@@ -314,61 +362,6 @@ SPECS: dict[str, Spec] = {
     "Payment": PAYMENT,
 }
 
-#: Maximum lengths (entity → dotted field path → characters), from Intuit's entity references.
-MAX_LENGTHS: dict[str, dict[str, int]] = {
-    "Customer": {
-        "DisplayName": 500,
-        "Title": 16,
-        "GivenName": 100,
-        "MiddleName": 100,
-        "FamilyName": 100,
-        "Suffix": 16,
-        "CompanyName": 100,
-        "PrintOnCheckName": 110,
-        "Notes": 2000,
-        "ResaleNum": 16,
-        "PrimaryEmailAddr.Address": 100,
-        "PrimaryPhone.FreeFormNumber": 30,
-        "Mobile.FreeFormNumber": 30,
-        "WebAddr.URI": 1000,
-    },
-    "Vendor": {
-        "DisplayName": 500,
-        "Title": 16,
-        "GivenName": 100,
-        "MiddleName": 100,
-        "FamilyName": 100,
-        "Suffix": 16,
-        "CompanyName": 100,
-        "PrintOnCheckName": 110,
-        "AcctNum": 100,
-        "PrimaryEmailAddr.Address": 100,
-        "PrimaryPhone.FreeFormNumber": 30,
-        "WebAddr.URI": 1000,
-    },
-    "Item": {"Name": 100, "Description": 4000, "PurchaseDesc": 1000, "Sku": 100},
-    "Account": {"Name": 100, "Description": 100, "AcctNum": 20},
-    "Invoice": {
-        "DocNumber": 21,
-        "PrivateNote": 4000,
-        "CustomerMemo.value": 1000,
-        "TrackingNum": 31,
-        "BillEmail.Address": 100,
-    },
-    "Payment": {"PaymentRefNum": 21, "PrivateNote": 4000},
-}
-ADDRESS_LENGTHS = {
-    "Line1": 500,
-    "Line2": 500,
-    "Line3": 500,
-    "Line4": 500,
-    "Line5": 500,
-    "City": 255,
-    "Country": 255,
-    "CountrySubDivisionCode": 255,
-    "PostalCode": 30,
-}
-
 
 def check_properties(entity: str, body: dict[str, Any]) -> None:
     """Refuse (2010) any property the entity does not have, at any depth."""
@@ -382,7 +375,10 @@ def _check(entity: str, spec: Spec, body: Any) -> None:
         if key not in spec:
             raise errors.unsupported_property(key, entity)
         sub = spec[key]
-        if sub is None or value is None:
+        if value is None:
+            continue
+        if sub is None:
+            _check_scalar(body, key, value)
             continue
         if sub == "LINE":
             _check_lines(value)
@@ -410,29 +406,10 @@ def _check_lines(lines: Any) -> None:
         _check("Line", {**LINE_BASE, detail_key: detail_spec}, line)
 
 
-def check_lengths(entity: str, body: dict[str, Any]) -> None:
-    """Refuse (2050) any string longer than QBO allows."""
-    for path, maximum in MAX_LENGTHS.get(entity, {}).items():
-        _check_length(path, _dig(body, path), maximum)
-    for address_key in ("BillAddr", "ShipAddr"):
-        address = body.get(address_key)
-        if isinstance(address, dict):
-            for key, maximum in ADDRESS_LENGTHS.items():
-                _check_length(f"{address_key}.{key}", address.get(key), maximum)
-    for index, line in enumerate(body.get("Line") or []):
-        if isinstance(line, dict):
-            _check_length(f"Line[{index}].Description", line.get("Description"), 4000)
-
-
-def _check_length(path: str, value: Any, maximum: int) -> None:
-    if isinstance(value, str) and len(value) > maximum:
-        raise errors.invalid_length(path, maximum, len(value))
-
-
-def _dig(body: dict[str, Any], path: str) -> Any:
-    value: Any = body
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+def _check_scalar(body: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(value, dict | list):
+        raise errors.invalid_value(key, "an object or list", "a single value")
+    if key in ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        body[key] = str(value)
+    elif key in TEXT_FIELDS and not isinstance(value, str):
+        raise errors.invalid_value(key, value, "text")

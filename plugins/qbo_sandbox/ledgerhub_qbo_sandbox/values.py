@@ -9,6 +9,8 @@ from typing import Any
 from ledgerhub_qbo_sandbox import errors
 
 CENT = Decimal("0.01")
+#: QBO amounts have at most 10 digits before the point and 5 after.
+LARGEST = Decimal("1e10")
 _FORBIDDEN_IN_NAMES = (":", "\t", "\n")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -36,16 +38,19 @@ def to_decimal(value: Any, element: str) -> Decimal:
     """A JSON number (or numeric string, as python-quickbooks' ``use_decimal`` sends) as a Decimal."""
     if isinstance(value, bool):
         raise errors.invalid_value(element, value, "a number")
+    parsed: Decimal | None = None
     if isinstance(value, Decimal | int):
-        return Decimal(value)
-    if isinstance(value, str):
+        parsed = Decimal(value)
+    elif isinstance(value, str):
         try:
             parsed = Decimal(value.strip())
         except InvalidOperation:
-            raise errors.invalid_value(element, value, "a number") from None
-        if parsed.is_finite():
-            return parsed
-    raise errors.invalid_value(element, value, "a number")
+            parsed = None
+    if parsed is None or not parsed.is_finite():
+        raise errors.invalid_value(element, value, "a number")
+    if abs(parsed) >= LARGEST or parsed.normalize().as_tuple().exponent < -5:  # type: ignore[operator]
+        raise errors.invalid_value(element, str(value), "at most 15 digits in 10.5 format")
+    return parsed
 
 
 def optional_decimal(body: dict[str, Any], key: str, element: str) -> Decimal | None:
