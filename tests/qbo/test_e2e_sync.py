@@ -35,6 +35,9 @@ def test_a_full_repair_order_lands_with_the_same_total_to_the_cent(qbo_hub, sand
     assert sorted(set(names)) == ["Hazmats", "Labor", "Labor Discounts", "Parts", "Parts Discounts",
                                   "Shop Supplies", "Sublets"]
     assert not conn.history("invoice", invoice.id).warnings
+    creates = [e for e in sandbox.request_log(conn.realm)
+               if e["method"] == "POST" and e.get("operation") in ("customer", "invoice")]
+    assert len(creates) == 2 and all(len(e["params"].get("requestid", "")) == 36 for e in creates)
     assert qbo_hub.connection_status(conn.connection_id).startswith("Connected, last sync")
 
 

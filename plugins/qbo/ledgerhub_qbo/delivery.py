@@ -50,7 +50,8 @@ def deliver(session: QboSession, delivery: Delivery) -> DeliveryResult:
         result = deliver_payment(session, delivery, record)
     else:
         raise NeedsAttentionError(f"QuickBooks Online does not take {delivery.kind} records.")
-    session.ctx.state.set(uncertain_key(delivery), None)
+    if session.ctx.state.get(uncertain_key(delivery)):
+        session.ctx.state.set(uncertain_key(delivery), None)
     return result
 
 
