@@ -65,3 +65,55 @@ def clean_redis_db(redis_url: str) -> Iterator[str]:
     yield redis_url
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def scale_core(pg_url: str, tmp_path):
+    """A sync core over the scale database with the fake target registered (no entry points)."""
+    from cryptography.fernet import Fernet
+
+    from hub.config import HubConfig
+    from hub.plugin.manager import build_plugin_manager
+    from hub.storage.session import make_engine, make_session_factory
+    from hub.sync.core import Core
+    from hub.workers import fake_target
+
+    config = HubConfig.from_env(environ={}, database_url=pg_url, instance_path=tmp_path / "instance",
+                                secret_key=Fernet.generate_key().decode(), lease_seconds=3.0)
+    host = build_plugin_manager(load_entrypoints=False,
+                                extra_plugins=[("hub.workers.fake_target", fake_target)])
+    engine = make_engine(pg_url)
+    fake_target.create_sink_tables(engine)
+    core = Core(config=config, session_factory=make_session_factory(engine), host=host,
+                targets=host.collect_targets())
+    yield core
+    engine.dispose()
+
+
+@pytest.fixture
+def seed_shops(scale_core, pg_url: str):
+    """``seed_shops(shops, repair_orders, latency_ms=0)``: shops connected to the fake target
+    with their generated history ingested; returns {connection id: shop id}."""
+    from hub.domain.generator import generate_history
+    from hub.domain.records import Shop
+    from hub.storage import tenants
+    from hub.sync import connecting
+    from hub.sync.ingest import ingest_records
+    from hub.workers import fake_target
+
+    def seed(shops: int, repair_orders: int, latency_ms: float = 0.0) -> dict[int, str]:
+        core = scale_core
+        connections = {}
+        for n in range(shops):
+            shop = Shop(id=f"shop-{n:03d}", name=f"Shop {n}")
+            with core.session_factory.begin() as session:
+                tenants.add_shop(session, shop, core.now())
+            cid = connecting.connect(core, shop.id, fake_target.TARGET_NAME,
+                                     {"sink_url": pg_url, "latency_ms": latency_ms, "chunk": 10}, "forward")
+            records = list(generate_history(n, shop, repair_orders))
+            with core.session_factory.begin() as session:
+                ingest_records(session, core.targets, shop.id, records, core.now())
+            connections[cid] = shop.id
+        return connections
+
+    return seed

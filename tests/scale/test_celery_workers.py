@@ -14,50 +14,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from hub.config import HubConfig
-from hub.domain.generator import generate_history
-from hub.domain.records import Shop
-from hub.plugin.manager import build_plugin_manager
 from hub.ratelimit import RateLimits, RedisRateLimiter
-from hub.storage import tenants
-from hub.storage.session import make_engine, make_session_factory
-from hub.sync import connecting
-from hub.sync.core import Core
-from hub.sync.ingest import ingest_records
-from hub.workers import fake_target
 from hub.workers.local import LocalCluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.xdist_group("scale")]
 
-LEASE_SECONDS = 3.0
-
-
-def build_core(db_url: str, instance: Path, secret: str) -> Core:
-    config = HubConfig.from_env(environ={}, database_url=db_url, instance_path=instance,
-                                secret_key=secret, lease_seconds=LEASE_SECONDS)
-    host = build_plugin_manager(load_entrypoints=False,
-                                extra_plugins=[("hub.workers.fake_target", fake_target)])
-    return Core(config=config, session_factory=make_session_factory(make_engine(db_url)), host=host,
-                targets=host.collect_targets())
-
-
-def seed(core: Core, db_url: str, shops: int, repair_orders: int, latency_ms: float) -> dict[int, str]:
-    """Shops connected to the fake target, with their history ingested; connection id → shop."""
-    connections = {}
-    for n in range(shops):
-        shop = Shop(id=f"shop-{n:03d}", name=f"Shop {n}")
-        with core.session_factory.begin() as session:
-            tenants.add_shop(session, shop, core.now())
-        cid = connecting.connect(core, shop.id, fake_target.TARGET_NAME,
-                                 {"sink_url": db_url, "latency_ms": latency_ms, "chunk": 10}, "forward")
-        with core.session_factory.begin() as session:
-            ingest_records(session, core.targets, shop.id, list(generate_history(n, shop, repair_orders)),
-                           core.now())
-        connections[cid] = shop.id
-    return connections
+LEASE_SECONDS = 3.0  # as in the scale_core fixture
 
 
 def cluster_env(db_url: str, redis_url: str, secret: str, tmp_path: Path) -> dict[str, str]:
@@ -127,19 +91,16 @@ def overlapping_calls(db_url: str) -> list[tuple]:
 
 
 @pytest.fixture
-def cluster_parts(pg_url: str, clean_redis_db: str, tmp_path: Path):
-    secret = Fernet.generate_key().decode()
-    core = build_core(pg_url, tmp_path / "instance", secret)
-    fake_target.create_sink_tables(create_engine(pg_url))
-    cluster = LocalCluster(cluster_env(pg_url, clean_redis_db, secret, tmp_path), tmp_path / "logs")
-    yield core, cluster
+def cluster(scale_core, pg_url: str, clean_redis_db: str, tmp_path: Path):
+    env = cluster_env(pg_url, clean_redis_db, scale_core.config.secret_key, tmp_path)
+    cluster = LocalCluster(env, tmp_path / "logs")
+    yield cluster
     cluster.stop()
 
 
-def test_several_workers_sync_many_shops_without_duplicates_or_losses(cluster_parts, pg_url: str,
+def test_several_workers_sync_many_shops_without_duplicates_or_losses(cluster, seed_shops, pg_url: str,
                                                                       clean_redis_db: str) -> None:
-    core, cluster = cluster_parts
-    connections = seed(core, pg_url, shops=12, repair_orders=6, latency_ms=5)
+    connections = seed_shops(12, 6, latency_ms=5)
     expected = fetch(pg_url, "SELECT idempotency_key FROM deliveries WHERE status = 'pending'")
     assert len(expected) > 12 * 20
     cluster.start_workers(3)
@@ -164,9 +125,8 @@ def test_several_workers_sync_many_shops_without_duplicates_or_losses(cluster_pa
     assert limiter.shared_stats().acquired == calls
 
 
-def test_a_worker_killed_mid_batch_loses_its_lease_to_another(cluster_parts, pg_url: str) -> None:
-    core, cluster = cluster_parts
-    seed(core, pg_url, shops=3, repair_orders=10, latency_ms=60)
+def test_a_worker_killed_mid_batch_loses_its_lease_to_another(cluster, seed_shops, pg_url: str) -> None:
+    seed_shops(3, 10, latency_ms=60)
     cluster.start_workers(2)
     cluster.start_beat()
 
