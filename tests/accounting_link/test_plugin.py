@@ -180,3 +180,19 @@ def test_a_second_location_needs_its_own_connection(al_hub: Hub, al_shop: Shop, 
     assert quickbooks.of_kind("ReceivePayment") == []
     for kind, source in (("invoice", "INV-2"), ("payment", "PAY-9")):
         assert al_hub.delivery_history(al_shop.id, kind, source)[-1].status == "delivered"
+
+
+def test_qwc_download_for_a_signed_in_user(server_app: Any, al_hub: Hub, al_shop: Shop,
+                                           connection_id: int) -> None:
+    al_hub.create_user(al_shop.id, "owner@example.com", "correct horse battery")
+    client = server_app.test_client()
+    with client.session_transaction() as session:
+        session["ledgerhub_user"] = {"email": "owner@example.com", "shop_id": al_shop.id, "operator": False}
+    url = f"/plugins/accounting_link/shops/{al_shop.id}/connections/{connection_id}/ledgerhub.qwc"
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.data[:300]
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="ledgerhub-{connection_id}.qwc"'
+    qwc = etree.fromstring(answer.data)
+    assert qwc.findtext("UserName") == f"ledgerhub-{connection_id}"
+    assert qwc.findtext("AppURL") == "http://127.0.0.1:5000/qbwc"
+    assert client.get(url.replace(al_shop.id, "other-shop")).status_code in (403, 404)

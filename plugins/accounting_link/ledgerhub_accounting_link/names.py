@@ -29,11 +29,14 @@ ITEM_SPACE = "item"
 class StateStore(Protocol):
     """The part of :class:`hub.plugin.target.KeyValueStore` the name registry needs."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value under *key*, or *default*."""
 
-    def set(self, key: str, value: Any) -> None: ...
+    def set(self, key: str, value: Any) -> None:
+        """Store *value* under *key*."""
 
-    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool: ...
+    def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
+        """Store *value* only if *key* still holds *expected*."""
 
 
 def clean(name: str) -> str:
