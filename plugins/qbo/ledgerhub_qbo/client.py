@@ -29,6 +29,9 @@ from ledgerhub_qbo.names import query_literal
 MINOR_VERSION = 75
 DEFAULT_TIMEOUT = 30.0
 MAX_BATCH_ITEMS = 30
+READ_RETRY_DELAYS = (0.2, 0.6)
+"""Reads that meet a 5xx or a time-out are repeated after these pauses (seconds) before the
+failure is handed to the engine; a read has no side effect, so repeating it is always safe."""
 PAGE_SIZE = 1000
 
 _DECIMAL_MARK = re.compile(r'"\\u0000dec:(-?[0-9]+(?:\.[0-9]+)?)"')
@@ -94,6 +97,17 @@ class QboApi:
         self.qb._access_token = access_token
 
     def _call(self, fn: Any, *args: Any, write: bool, batch: bool = False, **kwargs: Any) -> Any:
+        delays = () if write else READ_RETRY_DELAYS
+        for delay in delays:
+            try:
+                return self._call_once(fn, *args, write=write, batch=batch, **kwargs)
+            except QboFault as fault:
+                if fault.kind is not FaultKind.RETRYABLE:
+                    raise
+            time.sleep(delay)
+        return self._call_once(fn, *args, write=write, batch=batch, **kwargs)
+
+    def _call_once(self, fn: Any, *args: Any, write: bool, batch: bool = False, **kwargs: Any) -> Any:
         wait = self.throttled_until - time.monotonic()
         if wait > 0:
             raise QboFault(FaultKind.THROTTLED, "QuickBooks asked us to wait", status=429, retry_after=wait)
