@@ -79,3 +79,34 @@ def test_wrong_kind_needs_attention(ctx, kit) -> None:
                         action=Action.CREATE, idempotency_key="k")
     [outcome] = CsvExportTarget().deliver_many(ctx, [delivery])
     assert isinstance(outcome, NeedsAttentionError)
+
+
+def test_two_workers_sharing_a_folder_never_duplicate(ctx, out_dir: Path, kit) -> None:
+    records = kit.sample_records()
+    first, second = CsvExportTarget(), CsvExportTarget()  # each caches its own view of the folder
+    first.deliver_many(ctx, kit.make_deliveries(records[:6]))
+    second.deliver_many(ctx, kit.make_deliveries(records))
+    outcomes = first.deliver_many(ctx, kit.make_deliveries(records[6:]))
+    assert all("nothing written" in o.detail for o in outcomes)
+    assert kit.rebuild(out_dir) == {(r.kind.value, r.id, 1): r for r in records}
+
+
+def test_deleted_folder_is_recreated(ctx, out_dir: Path, kit) -> None:
+    import shutil
+
+    records = kit.sample_records()
+    target = CsvExportTarget()
+    target.deliver_many(ctx, kit.make_deliveries(records[:3]))
+    shutil.rmtree(out_dir)
+    target.deliver_many(ctx, kit.make_deliveries(records[3:]))
+    assert kit.rebuild(out_dir) == {(r.kind.value, r.id, 1): r for r in records[3:]}
+
+
+def test_unreadable_run_state_starts_a_new_run(ctx, out_dir: Path, kit) -> None:
+    ctx.state.set("run", {"id": "x", "folder": str(out_dir), "ended_at": "not a time"})
+    target = CsvExportTarget()
+    target.begin_batch(ctx)
+    target.deliver_many(ctx, kit.make_deliveries(kit.sample_records()[:2]))
+    target.end_batch(ctx)
+    assert len(kit.summaries(out_dir)) == 1
+    assert ctx.state.get("run")["ended_at"] == ctx.clock.isoformat()

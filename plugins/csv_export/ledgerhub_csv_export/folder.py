@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -179,6 +180,8 @@ class ExportFolder:
                 finally:
                     self._lock_depth -= 1
                 return
+            # Recreated if someone deleted the folder: the export starts over from then on.
+            self.state_dir.mkdir(parents=True, exist_ok=True)
             with open(self.state_dir / LOCK, "a+b") as lock_fh:
                 fcntl.flock(lock_fh, fcntl.LOCK_EX)
                 self._lock_depth = 1
@@ -230,7 +233,7 @@ class ExportFolder:
 
     def _apply(self, entry: dict) -> None:
         if self.track_keys:
-            self.keys.update((k, i, v) for k, i, v in entry["keys"])
+            self.keys.update((sys.intern(k), i, v) for k, i, v in entry["keys"])
         self.ends.update(entry["ends"])
         totals = {name: Decimal(amount) for name, amount in entry["totals"].items()}
         self.runs.setdefault(entry["run"], RunTotals()).add(entry["rows"], totals)

@@ -63,10 +63,6 @@ class CsvExportTarget(Target):
                 del self._folders[key]
             self._runs.pop(ctx.connection_id, None)
 
-    def status_line(self, ctx: ConnectionContext) -> str | None:
-        """The hub's default status line; the folder is shown in the settings."""
-        return None
-
     # -- batches --------------------------------------------------------------------------
 
     def begin_batch(self, ctx: ConnectionContext) -> None:
@@ -75,8 +71,8 @@ class CsvExportTarget(Target):
         now = ctx.now()
         previous = ctx.state.get(_RUN_STATE) or {}
         with folder.locked():
-            if (previous.get("folder") == str(folder.path) and previous.get("id") in folder.runs
-                    and now - datetime.fromisoformat(previous["ended_at"]) <= RUN_GAP):
+            if previous.get("folder") == str(folder.path) and previous.get("id") in folder.runs \
+                    and _within_gap(previous.get("ended_at"), now):
                 run_id = folder.resume_run(previous["id"])
             else:
                 run_id = folder.start_run(now)
@@ -165,3 +161,10 @@ def _write_one(writer: ExportWriter, delivery: Delivery) -> DeliveryResult | Del
         detail = "wrote " + ", ".join(f"{n} row{'s' if n != 1 else ''} to {name}"
                                       for name, n in written.rows.items())
     return DeliveryResult(target_id=f"{main_file}:{record.id}", data=data, detail=detail)
+
+
+def _within_gap(ended_at: object, now: datetime) -> bool:
+    try:
+        return now - datetime.fromisoformat(str(ended_at)) <= RUN_GAP
+    except (TypeError, ValueError):  # no previous run, or state from another version
+        return False
