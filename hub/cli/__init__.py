@@ -20,8 +20,17 @@ from hub.cli.state import CliState
 from hub.plugin.manager import PluginHost
 
 CORE_COMMANDS: tuple[click.Command, ...] = (
-    init_command, serve_command, worker_command, import_command, sync_command, logs_command,
-    plugins_command, preview_command, connect_command, demo_command, shop_group,
+    init_command,
+    serve_command,
+    worker_command,
+    import_command,
+    sync_command,
+    logs_command,
+    plugins_command,
+    preview_command,
+    connect_command,
+    demo_command,
+    shop_group,
 )
 
 
@@ -35,8 +44,12 @@ def build_cli(state: CliState | None = None) -> click.Group:
 
     @click.group(name="ledgerhub", context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="ledgerhub")
-    @click.option("--instance", type=click.Path(file_okay=False, path_type=Path), envvar="LEDGERHUB_INSTANCE",
-                  help="The instance folder (database, secret key). Default: ./instance.")
+    @click.option(
+        "--instance",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="LEDGERHUB_INSTANCE",
+        help="The instance folder (database, secret key). Default: ./instance.",
+    )
     @click.pass_context
     def cli(ctx: click.Context, instance: Path | None) -> None:
         """LedgerHub: a one-way bridge from shop-management systems to accounting targets."""
@@ -56,8 +69,9 @@ def _add_plugin_commands(cli: click.Group, host: PluginHost) -> None:
     for plugin_name, commands in host.call_each("ledgerhub_cli_commands"):
         for command in commands if isinstance(commands, list | tuple) else [commands]:
             if not isinstance(command, click.Command) or not command.name:
-                host.record_error(plugin_name,
-                                  f"ledgerhub_cli_commands returned {command!r}, not a click command")
+                host.record_error(
+                    plugin_name, f"ledgerhub_cli_commands returned {command!r}, not a click command"
+                )
             elif command.name in cli.commands:
                 host.record_error(plugin_name, f"command name {command.name!r} is already taken")
             else:

@@ -55,8 +55,12 @@ def _redacted(url: str) -> str:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--worker/--no-worker", default=True, show_default=True,
-              help="Also run the in-process sync worker thread.")
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Also run the in-process sync worker thread.",
+)
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between idle worker passes.")
 def serve_command(host: str, port: int, worker: bool, interval: float) -> None:
     """Serve the API and settings UI with waitress (and sync in the background)."""
@@ -73,8 +77,10 @@ def serve_app(hub: Any, host: str, port: int, *, worker: bool, interval: float) 
     stop: threading.Event | None = None
     if worker:
         _, stop = start_worker_thread(hub, interval)
-    click.echo(f"Serving on http://{host}:{port}/ (API at /api/v1, OpenAPI at /api/v1/openapi.json). "
-               "Press Ctrl-C to stop.")
+    click.echo(
+        f"Serving on http://{host}:{port}/ (API at /api/v1, OpenAPI at /api/v1/openapi.json). "
+        "Press Ctrl-C to stop."
+    )
     try:
         waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
     except KeyboardInterrupt:
@@ -110,8 +116,11 @@ def sync_command(shop_id: str | None, target_name: str | None) -> None:
     else:
         if shop_id is None:
             fail("--plugin needs --shop", 2)
-        ids = [c.id for c in hub.connections(shop_id)
-               if c.status == "active" and (target_name is None or c.target_name == target_name)]
+        ids = [
+            c.id
+            for c in hub.connections(shop_id)
+            if c.status == "active" and (target_name is None or c.target_name == target_name)
+        ]
         if not ids:
             fail(f"shop {shop_id} has no active connection{' to ' + target_name if target_name else ''}", 1)
     delivered = retried = attention = 0
@@ -135,14 +144,22 @@ def sync_command(shop_id: str | None, target_name: str | None) -> None:
 @click.option("--status", help="Only this outcome (delivered, retry, needs_attention…).")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def logs_command(plugin: str | None, shop_id: str | None, record: str | None, since: str | None,
-                 status: str | None, limit: int, as_json: bool) -> None:
+def logs_command(
+    plugin: str | None,
+    shop_id: str | None,
+    record: str | None,
+    since: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Show delivery attempts, newest first."""
     ref = parse_record_ref(record) if record else None
     hub = state().hub
     after: datetime | None = hub.now() - parse_duration(since) if since else None
-    entries = hub.log_entries(plugin=plugin, shop_id=shop_id, record=ref, since=after, status=status,
-                              limit=limit)
+    entries = hub.log_entries(
+        plugin=plugin, shop_id=shop_id, record=ref, since=after, status=status, limit=limit
+    )
     if as_json:
         for entry in entries:
             click.echo(json.dumps({f: getattr(entry, f) for f in entry.__dataclass_fields__}, default=str))
@@ -153,6 +170,8 @@ def logs_command(plugin: str | None, shop_id: str | None, record: str | None, si
     for e in entries:
         target = f" → {e.target_id}" if e.target_id else ""
         error = f"  {e.error}" if e.error else ""
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S} {e.plugin:<12} {e.shop_id:<10} {e.kind}:{e.source_id} "
-                   f"v{e.version} {e.action:<6} {e.outcome} (attempt {e.attempt}, {e.duration_ms} ms)"
-                   f"{target}{error}")
+        click.echo(
+            f"{e.at:%Y-%m-%d %H:%M:%S} {e.plugin:<12} {e.shop_id:<10} {e.kind}:{e.source_id} "
+            f"v{e.version} {e.action:<6} {e.outcome} (attempt {e.attempt}, {e.duration_ms} ms)"
+            f"{target}{error}"
+        )

@@ -63,11 +63,17 @@ def _report_configuration_error(exc: ConfigurationError) -> None:
 @click.argument("plugin")
 @click.option("--shop", "shop_id", required=True)
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A connection setting; repeat.")
-@click.option("--start-mode", type=click.Choice(["forward", "history"]), default="forward", show_default=True,
-              help="forward: only records from now on; history: also everything stored so far.")
+@click.option(
+    "--start-mode",
+    type=click.Choice(["forward", "history"]),
+    default="forward",
+    show_default=True,
+    help="forward: only records from now on; history: also everything stored so far.",
+)
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the browser step.")
-def connect_command(plugin: str, shop_id: str, pairs: tuple[str, ...], start_mode: str,
-                    timeout: float) -> None:
+def connect_command(
+    plugin: str, shop_id: str, pairs: tuple[str, ...], start_mode: str, timeout: float
+) -> None:
     """Connect shop --shop to target PLUGIN without the UI.
 
     Targets that need a browser step (OAuth) print a URL to open; the answer comes back to a
@@ -92,16 +98,22 @@ def connect_command(plugin: str, shop_id: str, pairs: tuple[str, ...], start_mod
         _report_configuration_error(exc)
     except (KeyError, LookupError):
         fail(f"no shop {shop_id!r}", 2)
-    click.echo(f"Connected shop {shop_id} to {target.title} (connection {connection_id}, {start_mode}): "
-               f"{hub.connection_status(connection_id)}")
+    click.echo(
+        f"Connected shop {shop_id} to {target.title} (connection {connection_id}, {start_mode}): "
+        f"{hub.connection_status(connection_id)}"
+    )
 
 
 @click.command("preview")
 @click.option("--plugin", "target_name", required=True, help="The target to preview.")
 @click.option("--shop", "shop_id", required=True)
 @click.option("--record", help="One record, KIND:ID; default: the shop's pending or latest records.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write each document to this folder instead of printing it.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each document to this folder instead of printing it.",
+)
 def preview_command(target_name: str, shop_id: str, record: str | None, out_dir: Path | None) -> None:
     """Show exactly what a target would be sent, without sending anything."""
     hub = state().hub

@@ -31,11 +31,17 @@ def _kind_option(value: str | None) -> EntityKind | None:
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--shop", "shop_id", required=True, help="The shop the records belong to.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Default: from the file name (.csv, else jsonl).")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name (.csv, else jsonl)."
+)
 @click.option("--kind", help="The kind of every record (CSV: required unless the file is named <kind>.csv).")
-@click.option("--chunk", default=500, show_default=True, type=click.IntRange(1, 10_000),
-              help="Records stored per transaction.")
+@click.option(
+    "--chunk",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Records stored per transaction.",
+)
 def import_command(file: Path, shop_id: str, fmt: str | None, kind: str | None, chunk: int) -> None:
     """Import records from a JSON Lines or CSV FILE.
 
@@ -61,8 +67,10 @@ def import_command(file: Path, shop_id: str, fmt: str | None, kind: str | None, 
             click.echo(f"… and {len(problems) - MAX_SHOWN_ERRORS} more", err=True)
         fail(f"{file.name}: {len(problems)} problems; nothing was imported")
     counts = _store(hub, shop_id, file, fmt, chosen, size, chunk)
-    click.echo(f"Imported {lines} records from {file.name} into shop {shop_id}: "
-               f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged.")
+    click.echo(
+        f"Imported {lines} records from {file.name} into shop {shop_id}: "
+        f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
+    )
 
 
 def _check(file: Path, fmt: str, kind: EntityKind | None, size: int) -> tuple[list[str], int]:
@@ -80,8 +88,9 @@ def _check(file: Path, fmt: str, kind: EntityKind | None, size: int) -> tuple[li
     return problems, lines
 
 
-def _store(hub: object, shop_id: str, file: Path, fmt: str, kind: EntityKind | None, size: int,
-           chunk: int) -> Counter[str]:
+def _store(
+    hub: object, shop_id: str, file: Path, fmt: str, kind: EntityKind | None, size: int, chunk: int
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     batch: list[LineResult] = []
     bar_stream = _bar_stream()
@@ -105,13 +114,21 @@ def _ingest(hub: object, shop_id: str, batch: list[LineResult], counts: Counter[
     try:
         outcomes = hub.ingest(shop_id, records)  # type: ignore[attr-defined]
     except RecordValidationError as exc:
-        line = next((r.line for r in batch if r.record is not None and r.record.id == exc.record_id
-                     and r.record.kind.value == exc.kind), batch[0].line)
+        line = next(
+            (
+                r.line
+                for r in batch
+                if r.record is not None and r.record.id == exc.record_id and r.record.kind.value == exc.kind
+            ),
+            batch[0].line,
+        )
         for message in LineResult(line, 0, error=exc).describe_error():
             click.echo(message, err=True)
         stored = sum(counts.values())
-        fail(f"stopped at line {line}; the {stored} records before line {batch[0].line} were stored. "
-             "Fix the line and run the import again (stored records will show as unchanged).")
+        fail(
+            f"stopped at line {line}; the {stored} records before line {batch[0].line} were stored. "
+            "Fix the line and run the import again (stored records will show as unchanged)."
+        )
     counts.update(o.status for o in outcomes)
 
 
@@ -141,15 +158,33 @@ def _parse_location(value: str) -> Location:
 @click.option("--region", default="")
 @click.option("--timezone", default="America/New_York", show_default=True)
 @click.option("--tax-rate", default="0", show_default=True, help="A fraction: 0.0825 is 8.25 %.")
-@click.option("--taxable", default="parts", show_default=True,
-              help=f"Comma-separated taxable categories: {', '.join(c.value for c in TaxCategory)}.")
+@click.option(
+    "--taxable",
+    default="parts",
+    show_default=True,
+    help=f"Comma-separated taxable categories: {', '.join(c.value for c in TaxCategory)}.",
+)
 @click.option("--location", "locations", multiple=True, help="ID=NAME; repeat for several.")
-def shop_create(shop_id: str, name: str, country: str, region: str, timezone: str, tax_rate: str,
-                taxable: str, locations: tuple[str, ...]) -> None:
+def shop_create(
+    shop_id: str,
+    name: str,
+    country: str,
+    region: str,
+    timezone: str,
+    tax_rate: str,
+    taxable: str,
+    locations: tuple[str, ...],
+) -> None:
     """Create shop SHOP_ID."""
-    data = {"id": shop_id, "name": name, "country": country, "region": region, "timezone": timezone,
-            "locations": [{"id": loc.id, "name": loc.name} for loc in map(_parse_location, locations)],
-            "tax": {"rate": tax_rate, "taxable": [t.strip() for t in taxable.split(",") if t.strip()]}}
+    data = {
+        "id": shop_id,
+        "name": name,
+        "country": country,
+        "region": region,
+        "timezone": timezone,
+        "locations": [{"id": loc.id, "name": loc.name} for loc in map(_parse_location, locations)],
+        "tax": {"rate": tax_rate, "taxable": [t.strip() for t in taxable.split(",") if t.strip()]},
+    }
     try:
         shop = load_shop(data)
         state().hub.create_shop(shop)
@@ -169,10 +204,23 @@ def shop_show(shop_id: str) -> None:
         shop = hub.get_shop(shop_id)
     except (KeyError, LookupError):
         fail(f"no shop {shop_id!r}", 2)
-    connections = [{"id": c.id, "target": c.target_name, "status": c.status, "start_mode": c.start_mode,
-                    "status_line": hub.connection_status(c.id)} for c in hub.connections(shop_id)]
-    click.echo(json.dumps({**dump_shop(shop), "features": hub.features(shop_id), "connections": connections},
-                          indent=2, default=str))
+    connections = [
+        {
+            "id": c.id,
+            "target": c.target_name,
+            "status": c.status,
+            "start_mode": c.start_mode,
+            "status_line": hub.connection_status(c.id),
+        }
+        for c in hub.connections(shop_id)
+    ]
+    click.echo(
+        json.dumps(
+            {**dump_shop(shop), "features": hub.features(shop_id), "connections": connections},
+            indent=2,
+            default=str,
+        )
+    )
 
 
 def _parse_feature(value: str) -> tuple[str, bool]:
@@ -200,9 +248,17 @@ def shop_set(shop_id: str, features: tuple[str, ...], name: str | None, tax_rate
             rate = Decimal(tax_rate) if tax_rate else shop.tax.rate
         except InvalidOperation:
             raise click.BadParameter(f"not a number: {tax_rate!r}", param_hint="--tax-rate") from None
-        data = dump_shop(Shop(id=shop.id, name=name or shop.name, country=shop.country, region=shop.region,
-                              timezone=shop.timezone, locations=shop.locations,
-                              tax=TaxSettings(rate=rate, taxable=shop.tax.taxable)))
+        data = dump_shop(
+            Shop(
+                id=shop.id,
+                name=name or shop.name,
+                country=shop.country,
+                region=shop.region,
+                timezone=shop.timezone,
+                locations=shop.locations,
+                tax=TaxSettings(rate=rate, taxable=shop.tax.taxable),
+            )
+        )
         try:
             hub.update_shop(load_shop(data))
         except RecordValidationError as exc:

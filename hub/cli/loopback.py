@@ -9,8 +9,10 @@ from urllib.parse import parse_qsl, urlparse
 
 CALLBACK_PATH = "/callback"
 
-_PAGE = (b"<!doctype html><meta charset=utf-8><title>LedgerHub</title>"
-         b"<p>LedgerHub received the answer. You can close this window and return to the terminal.")
+_PAGE = (
+    b"<!doctype html><meta charset=utf-8><title>LedgerHub</title>"
+    b"<p>LedgerHub received the answer. You can close this window and return to the terminal."
+)
 
 
 class LoopbackRedirect:
@@ -39,8 +41,9 @@ class LoopbackRedirect:
                 """The callback carries a one-time code: keep it out of the terminal."""
 
         self._server = HTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ledgerhub-oauth-callback",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="ledgerhub-oauth-callback", daemon=True
+        )
 
     @property
     def redirect_uri(self) -> str:
@@ -51,8 +54,9 @@ class LoopbackRedirect:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._server.shutdown()
         self._server.server_close()
 

@@ -41,8 +41,11 @@ class LineResult:
             return []
         exc = self.error
         label = f"{exc.kind} {exc.record_id!r}" if exc.record_id else exc.kind
-        return [f"line {self.line}: {label}: {field}: {message}"
-                for field, messages in exc.errors.items() for message in messages]
+        return [
+            f"line {self.line}: {label}: {field}: {message}"
+            for field, messages in exc.errors.items()
+            for message in messages
+        ]
 
 
 def guess_format(path: Path) -> str:

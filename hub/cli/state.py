@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -96,7 +96,7 @@ def state() -> CliState:
     return click.get_current_context().find_root().obj
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print *message* to stderr and exit with *code*."""
     click.secho(f"Error: {message}", fg="red", err=True)
     raise SystemExit(code)

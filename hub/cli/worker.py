@@ -18,8 +18,12 @@ def run_worker(hub: Any, stop: threading.Event, interval: float, *, once: bool =
             report = hub.sync()
             delivered += report.delivered
             if report.delivered or report.needs_attention or report.disconnected:
-                log.info("synced: %d delivered, %d retrying, %d need attention", report.delivered,
-                         report.retried, report.needs_attention)
+                log.info(
+                    "synced: %d delivered, %d retrying, %d need attention",
+                    report.delivered,
+                    report.retried,
+                    report.needs_attention,
+                )
         except Exception:  # noqa: BLE001 - the worker must outlive one bad pass
             log.exception("sync pass failed; trying again in %.0f s", interval)
         if once:
@@ -31,7 +35,8 @@ def run_worker(hub: Any, stop: threading.Event, interval: float, *, once: bool =
 def start_worker_thread(hub: Any, interval: float) -> tuple[threading.Thread, threading.Event]:
     """Run :func:`run_worker` in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(hub, stop, interval), name="ledgerhub-worker",
-                              daemon=True)
+    thread = threading.Thread(
+        target=run_worker, args=(hub, stop, interval), name="ledgerhub-worker", daemon=True
+    )
     thread.start()
     return thread, stop

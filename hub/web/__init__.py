@@ -57,5 +57,7 @@ def _register_plugin_blueprints(app: Flask, hub: Any) -> None:
             try:
                 app.register_blueprint(blueprint)
             except Exception as exc:  # noqa: BLE001 - one plugin's blueprint must not stop the app
-                hub.host.record_error(plugin_name, f"blueprint {getattr(blueprint, 'name', blueprint)!r} "
-                                                   f"could not be registered: {exc!r}")
+                hub.host.record_error(
+                    plugin_name,
+                    f"blueprint {getattr(blueprint, 'name', blueprint)!r} could not be registered: {exc!r}",
+                )

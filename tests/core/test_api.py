@@ -284,3 +284,20 @@ def test_plugin_blueprints_are_added_and_a_clash_is_reported(hub_config: Any, cl
         assert client.get("/api/v1/openapi.json").status_code == 200
     finally:
         plugin_hub.close()
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"records": [' + b"9" * 5000 + b"]}"])
+def test_pathological_json_is_400_not_500(app: Flask, auth: dict[str, str], body: bytes) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = None
+    response = app.test_client().post("/api/v1/customer", data=body, content_type="application/json",
+                                      headers=auth)
+    assert response.status_code == 400 and response.json["error"] == "bad_json"
+
+
+@pytest.mark.parametrize("total", ["NaN", "Infinity", 1e400, "1e13", True, [], {"v": 1}])
+def test_non_finite_or_non_numeric_money_is_422(client: FlaskClient, auth: dict[str, str],
+                                                total: Any) -> None:
+    post(client, "customer", [customer(1)], auth)
+    response = post(client, "invoice", [invoice(1, total=total)], auth)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == ["total"]

@@ -75,28 +75,36 @@ def _kind(name: str) -> EntityKind:
 def _json_body() -> Any:
     if request.mimetype != "application/json":
         got = request.mimetype or "no Content-Type"
-        raise ApiError(415, "unsupported_media_type",
-                       f"send JSON with 'Content-Type: application/json' (got {got})")
+        raise ApiError(
+            415, "unsupported_media_type", f"send JSON with 'Content-Type: application/json' (got {got})"
+        )
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
         raise ApiError(400, "bad_json", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                        f"column {exc.colno}") from None
+        raise ApiError(
+            400, "bad_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # 5,000-digit numbers, absurd nesting
+        raise ApiError(400, "bad_json", f"the body cannot be read as JSON: {exc}") from None
 
 
 def _records_of(body: Any) -> list[Any]:
     if not isinstance(body, dict) or set(body) != {"records"}:
-        raise ApiError(400, "bad_request",
-                       'the body must be a JSON object {"records": [...]} and nothing else')
+        raise ApiError(
+            400, "bad_request", 'the body must be a JSON object {"records": [...]} and nothing else'
+        )
     records = body["records"]
     if not isinstance(records, list) or not records:
         raise ApiError(400, "bad_request", '"records" must be a non-empty list of record objects')
     if len(records) > MAX_RECORDS_PER_REQUEST:
-        raise ApiError(400, "too_many_records", f"send at most {MAX_RECORDS_PER_REQUEST} records per request "
-                                                f"(got {len(records)})")
+        raise ApiError(
+            400,
+            "too_many_records",
+            f"send at most {MAX_RECORDS_PER_REQUEST} records per request (got {len(records)})",
+        )
     return records
 
 
@@ -124,8 +132,14 @@ def ingest(kind_name: str) -> Response:
         for i, o in enumerate(outcomes)
     ]
     counts = Counter(o.status for o in outcomes)
-    return jsonify({"results": results, "created": counts["created"], "updated": counts["updated"],
-                    "unchanged": counts["unchanged"]})
+    return jsonify(
+        {
+            "results": results,
+            "created": counts["created"],
+            "updated": counts["updated"],
+            "unchanged": counts["unchanged"],
+        }
+    )
 
 
 @bp.get("/<kind_name>/<path:record_id>")
@@ -138,15 +152,29 @@ def record_status(kind_name: str, record_id: str) -> Response:
         raise ApiError(404, "not_found", f"this shop has no {kind.value} {record_id!r}")
     connections = {c.id: c.target_name for c in hub.connections(g.shop_id)}
     deliveries = [
-        {"target": connections.get(d.connection_id, ""), "connection_id": d.connection_id,
-         "version": d.version, "action": d.action, "status": d.status, "attempts": d.attempts,
-         "last_error": d.last_error or None, "waiting_on": d.waiting_on or None,
-         "warnings": list(d.warnings)}
+        {
+            "target": connections.get(d.connection_id, ""),
+            "connection_id": d.connection_id,
+            "version": d.version,
+            "action": d.action,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_error": d.last_error or None,
+            "waiting_on": d.waiting_on or None,
+            "warnings": list(d.warnings),
+        }
         for d in hub.delivery_history(g.shop_id, kind, record_id)
     ]
-    return jsonify({"kind": kind.value, "id": record_id, "version": stored.version,
-                    "received_at": stored.received_at.isoformat(), "record": stored.payload,
-                    "deliveries": deliveries})
+    return jsonify(
+        {
+            "kind": kind.value,
+            "id": record_id,
+            "version": stored.version,
+            "received_at": stored.received_at.isoformat(),
+            "record": stored.payload,
+            "deliveries": deliveries,
+        }
+    )
 
 
 @bp.get("/shop")

@@ -56,15 +56,21 @@ def validation_failed(failures: Iterable[tuple[int | None, RecordValidationError
     items = [item for index, exc in failures for item in rule_items(exc, index)]
     bad = len({(i["index"], i["kind"], i["id"]) for i in items})
     return ApiError(
-        422, "validation_failed",
+        422,
+        "validation_failed",
         f"{bad} of {total} records are invalid; nothing was stored. Fix them and send the request again.",
         errors=items,
     )
 
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
 }
 
 
@@ -102,6 +108,7 @@ def _http_error(exc: HTTPException) -> Response:
     message = exc.description or exc.name
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        message = (f"the request body is larger than the limit of {limit} bytes; "
-                   "send fewer records per request")
+        message = (
+            f"the request body is larger than the limit of {limit} bytes; send fewer records per request"
+        )
     return error_response(status, _HTTP_CODES.get(status, "http_error"), message)

@@ -74,56 +74,102 @@ def schema_name(kind: EntityKind) -> str:
 
 
 def _error_schemas(spec: APISpec) -> None:
-    spec.components.schema("Error", {
-        "type": "object", "required": ["error", "message"],
-        "properties": {"error": {"type": "string", "example": "unsupported_media_type"},
-                       "message": {"type": "string"}},
-    })
-    spec.components.schema("RuleViolation", {
-        "type": "object",
-        "properties": {
-            "index": {"type": "integer", "nullable": True, "description": "position in `records`"},
-            "kind": {"type": "string"}, "id": {"type": "string", "nullable": True},
-            "field": {"type": "string", "example": "labor[2].hours"},
-            "rule": {"type": "string", "example": "must not be negative (got -1)"},
+    spec.components.schema(
+        "Error",
+        {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string", "example": "unsupported_media_type"},
+                "message": {"type": "string"},
+            },
         },
-    })
-    spec.components.schema("ValidationFailed", {
-        "allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "properties": {
-            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/RuleViolation"}}}}],
-    })
-    spec.components.schema("IngestResult", {
-        "type": "object",
-        "properties": {
-            "index": {"type": "integer"}, "kind": {"type": "string"}, "id": {"type": "string"},
-            "status": {"type": "string", "enum": ["created", "updated", "unchanged"]},
-            "version": {"type": "integer", "minimum": 1},
+    )
+    spec.components.schema(
+        "RuleViolation",
+        {
+            "type": "object",
+            "properties": {
+                "index": {"type": "integer", "nullable": True, "description": "position in `records`"},
+                "kind": {"type": "string"},
+                "id": {"type": "string", "nullable": True},
+                "field": {"type": "string", "example": "labor[2].hours"},
+                "rule": {"type": "string", "example": "must not be negative (got -1)"},
+            },
         },
-    })
-    spec.components.schema("IngestResponse", {
-        "type": "object",
-        "properties": {
-            "results": {"type": "array", "items": {"$ref": "#/components/schemas/IngestResult"}},
-            "created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+    )
+    spec.components.schema(
+        "ValidationFailed",
+        {
+            "allOf": [
+                {"$ref": "#/components/schemas/Error"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/RuleViolation"}}
+                    },
+                },
+            ],
         },
-    })
-    spec.components.schema("RecordStatus", {
-        "type": "object",
-        "properties": {
-            "kind": {"type": "string"}, "id": {"type": "string"}, "version": {"type": "integer"},
-            "record": {"type": "object"},
-            "deliveries": {"type": "array", "items": {"type": "object", "properties": {
-                "target": {"type": "string"}, "connection_id": {"type": "integer"},
-                "version": {"type": "integer"}, "status": {"type": "string"},
-                "attempts": {"type": "integer"}, "last_error": {"type": "string", "nullable": True},
-            }}},
+    )
+    spec.components.schema(
+        "IngestResult",
+        {
+            "type": "object",
+            "properties": {
+                "index": {"type": "integer"},
+                "kind": {"type": "string"},
+                "id": {"type": "string"},
+                "status": {"type": "string", "enum": ["created", "updated", "unchanged"]},
+                "version": {"type": "integer", "minimum": 1},
+            },
         },
-    })
+    )
+    spec.components.schema(
+        "IngestResponse",
+        {
+            "type": "object",
+            "properties": {
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/IngestResult"}},
+                "created": {"type": "integer"},
+                "updated": {"type": "integer"},
+                "unchanged": {"type": "integer"},
+            },
+        },
+    )
+    spec.components.schema(
+        "RecordStatus",
+        {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string"},
+                "id": {"type": "string"},
+                "version": {"type": "integer"},
+                "record": {"type": "object"},
+                "deliveries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "target": {"type": "string"},
+                            "connection_id": {"type": "integer"},
+                            "version": {"type": "integer"},
+                            "status": {"type": "string"},
+                            "attempts": {"type": "integer"},
+                            "last_error": {"type": "string", "nullable": True},
+                        },
+                    },
+                },
+            },
+        },
+    )
 
 
 def _error(description: str, schema: str = "Error") -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 def build_spec(version: str) -> dict[str, Any]:
@@ -131,7 +177,10 @@ def build_spec(version: str) -> dict[str, Any]:
     ``POST`` and a ``GET`` per kind, bearer-token security."""
     plugin = MarshmallowPlugin()
     spec = APISpec(
-        title="LedgerHub ingest API", version=version, openapi_version="3.0.3", plugins=[plugin],
+        title="LedgerHub ingest API",
+        version=version,
+        openapi_version="3.0.3",
+        plugins=[plugin],
         info={"description": DESCRIPTION},
         servers=[{"url": "/api/v1"}],
     )
@@ -143,41 +192,74 @@ def build_spec(version: str) -> dict[str, Any]:
     for kind in EntityKind:
         name = schema_name(kind)
         spec.components.schema(name, schema=SCHEMAS[kind])
-        spec.path(path=f"/{kind.value}", operations={"post": {
-            "operationId": f"ingest_{kind.value}",
-            "summary": f"Store up to {MAX_RECORDS_PER_REQUEST} {kind.value} records (all-or-nothing)",
-            "tags": [kind.value],
-            "security": [{"bearer": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["records"], "additionalProperties": False,
-                "properties": {"records": {"type": "array", "minItems": 1,
-                                           "maxItems": MAX_RECORDS_PER_REQUEST,
-                                           "items": {"$ref": f"#/components/schemas/{name}"}}},
-            }}}},
-            "responses": {
-                "200": {"description": "every record stored; one result per record, in order",
-                        "content": {"application/json": {"schema": {
-                            "$ref": "#/components/schemas/IngestResponse"}}}},
-                "400": _error("the body is not JSON, or not {\"records\": [...]}"),
-                "401": _error("missing or unknown API token"),
-                "413": _error("the body is too large"),
-                "415": _error("the body is not application/json"),
-                "422": _error("some records are invalid; nothing was stored", "ValidationFailed"),
+        spec.path(
+            path=f"/{kind.value}",
+            operations={
+                "post": {
+                    "operationId": f"ingest_{kind.value}",
+                    "summary": f"Store up to {MAX_RECORDS_PER_REQUEST} {kind.value} records (all-or-nothing)",
+                    "tags": [kind.value],
+                    "security": [{"bearer": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["records"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "records": {
+                                            "type": "array",
+                                            "minItems": 1,
+                                            "maxItems": MAX_RECORDS_PER_REQUEST,
+                                            "items": {"$ref": f"#/components/schemas/{name}"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "every record stored; one result per record, in order",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/IngestResponse"}
+                                }
+                            },
+                        },
+                        "400": _error('the body is not JSON, or not {"records": [...]}'),
+                        "401": _error("missing or unknown API token"),
+                        "413": _error("the body is too large"),
+                        "415": _error("the body is not application/json"),
+                        "422": _error("some records are invalid; nothing was stored", "ValidationFailed"),
+                    },
+                }
             },
-        }})
-        spec.path(path=f"/{kind.value}/{{record_id}}", operations={"get": {
-            "operationId": f"get_{kind.value}",
-            "summary": f"The stored {kind.value} and its delivery status per connected target",
-            "tags": [kind.value],
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "record_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {
-                "200": {"description": "the current version and its deliveries",
-                        "content": {"application/json": {"schema": {
-                            "$ref": "#/components/schemas/RecordStatus"}}}},
-                "401": _error("missing or unknown API token"),
-                "404": _error("no such record for this shop"),
+        )
+        spec.path(
+            path=f"/{kind.value}/{{record_id}}",
+            operations={
+                "get": {
+                    "operationId": f"get_{kind.value}",
+                    "summary": f"The stored {kind.value} and its delivery status per connected target",
+                    "tags": [kind.value],
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the current version and its deliveries",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/RecordStatus"}}
+                            },
+                        },
+                        "401": _error("missing or unknown API token"),
+                        "404": _error("no such record for this shop"),
+                    },
+                }
             },
-        }})
+        )
     return spec.to_dict()
