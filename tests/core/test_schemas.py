@@ -210,3 +210,15 @@ def test_money_and_hours_round_trip(amount: Decimal, hours: Decimal) -> None:
     again = load_record("inventory_item", dump_record(item))
     assert again == item
     assert dump_record(again) == dump_record(item)
+
+
+def test_fast_dump_matches_the_schemas_own_dump() -> None:
+    """dump_record skips marshmallow for speed; it must write exactly what the schemas write."""
+    from hub.domain.generator import generate_history
+    from hub.domain.records import Location, Shop
+
+    shop = Shop(id="s", name="S", locations=(Location(id="L1", name="Main"),))
+    records = list(generate_history(11, shop, 60))
+    assert len({r.kind for r in records}) == len(EntityKind)
+    for record in records:
+        assert SCHEMAS[record.kind]().dump(record) == dump_record(record)
