@@ -16,6 +16,7 @@ import ledgerhub_accounting_link
 import pytest
 import zeep
 from flask import Flask
+from ledgerhub_accounting_link import settings as settings_module
 from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
 from ledgerhub_accounting_link.qbxml import schema
 from werkzeug.serving import make_server
@@ -93,6 +94,13 @@ def every_kind_records() -> list[Record]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _cheap_key_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at full cost takes ~0.2 s here per login; the tests keep the scheme, not the cost
+    (the cost is stored in each hash, so verification follows it)."""
+    monkeypatch.setattr(settings_module, "_SCRYPT_N", 2**8)
+
+
 @pytest.fixture
 def al_hub(hub: Hub) -> Hub:
     """The hub of these tests (only the Accounting Link plugin, the test clock)."""
@@ -132,7 +140,7 @@ def server_app(al_hub: Hub) -> Flask:
 def server_url(server_app: Flask) -> Iterator[str]:
     """The app served by werkzeug on a loopback port, in a thread."""
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

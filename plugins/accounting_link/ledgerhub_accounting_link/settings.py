@@ -20,11 +20,13 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 API_KEY_HASH = "api_key_hash"
 
 
-def hash_api_key(api_key: str, salt: bytes | None = None) -> str:
-    """``scrypt$<salt hex>$<hash hex>`` of *api_key* with a fresh random salt."""
+def hash_api_key(api_key: str, salt: bytes | None = None, cost: tuple[int, int, int] | None = None) -> str:
+    """``scrypt$<n>$<r>$<p>$<salt hex>$<hash hex>`` of *api_key* with a fresh random salt; the
+    cost parameters are kept in the string so they can be raised later."""
     salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(api_key.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    n, r, p = cost or (_SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+    digest = hashlib.scrypt(api_key.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
 
 
 def verify_api_key(api_key: str, stored: str | None) -> bool:
@@ -32,11 +34,14 @@ def verify_api_key(api_key: str, stored: str | None) -> bool:
     if not stored or not api_key:
         return False
     try:
-        scheme, salt_hex, _ = stored.split("$")
+        scheme, n, r, p, salt_hex, _ = stored.split("$")
         salt = bytes.fromhex(salt_hex)
+        cost = (int(n), int(r), int(p))
     except ValueError:
         return False
-    return scheme == "scrypt" and hmac.compare_digest(hash_api_key(api_key, salt), stored)
+    if scheme != "scrypt" or not (2 <= cost[0] <= 2**20 and cost[1] <= 64 and cost[2] <= 16):
+        return False
+    return hmac.compare_digest(hash_api_key(api_key, salt, cost), stored)
 
 
 _recent_hashes: dict[str, str] = {}
