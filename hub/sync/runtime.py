@@ -12,12 +12,14 @@ from sqlalchemy import select
 from hub.config import HubConfig
 from hub.domain.kinds import DEPENDENCY_ORDER, EntityKind
 from hub.domain.records import Record, Shop
+from hub.domain.schemas import load_record
 from hub.plugin.manager import PluginHost, build_plugin_manager
 from hub.plugin.target import Delivery, DeliveryMode, PreviewDocument
 from hub.storage import connections as conn_repo
 from hub.storage import logs, outbox, tenants
 from hub.storage.logs import LogEntry
 from hub.storage.models import ConnectionRow, DeliveryRow
+from hub.storage.records import record_versions
 from hub.storage.session import make_engine, make_session_factory, upgrade
 from hub.sync import connecting
 from hub.sync.context import context_for
@@ -30,13 +32,22 @@ from hub.sync.services import Services
 from hub.sync.status import (
     ConnectionInfo,
     DeliveryInfo,
+    StoredRecord,
     delivery_infos,
     history_query,
     needs_attention_query,
     status_line,
 )
 
-__all__ = ["ConnectionInfo", "DeliveryInfo", "Hub", "IngestOutcome", "LogEntry", "SyncReport"]
+__all__ = [
+    "ConnectionInfo",
+    "DeliveryInfo",
+    "Hub",
+    "IngestOutcome",
+    "LogEntry",
+    "StoredRecord",
+    "SyncReport",
+]
 
 
 @dataclass(kw_only=True)
@@ -164,6 +175,17 @@ class Hub:
         """Stream the latest version of the shop's records, in dependency order."""
         return self.services.iter_records(shop_id, kinds or DEPENDENCY_ORDER, since, until)
 
+    def get_record(self, shop_id: str, kind: EntityKind | str, source_id: str) -> StoredRecord | None:
+        """The current version of one record, or ``None`` if it was never received."""
+        kind = EntityKind(kind)
+        with self.session_factory() as session:
+            versions = record_versions(session, shop_id, kind.value, source_id)
+        if not versions:
+            return None
+        current = versions[-1]
+        payload = dict(current.payload)
+        return StoredRecord(load_record(kind, payload), current.version, current.received_at, payload)
+
     # --- connections ---------------------------------------------------------------------
 
     def connect(
@@ -215,6 +237,11 @@ class Hub:
         """The connection's newest warnings (from ``ctx.warn``)."""
         with self.session_factory() as session:
             return [w.message for w in conn_repo.warnings(session, connection_id)]
+
+    def delivery_counts(self, connection_id: int) -> dict[str, int]:
+        """How many deliveries of the connection are in each status (delivered, pending…)."""
+        with self.session_factory() as session:
+            return outbox.count_by_status(session, connection_id)
 
     def backfill_progress(self, connection_id: int) -> tuple[int, int]:
         """``(done, total)`` records of the history backfill (``(0, 0)`` for forward mode)."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.domain.records import Record
 from hub.storage import connections as conn_repo
 from hub.storage import outbox
 from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow
@@ -46,6 +47,16 @@ class ConnectionInfo:
             backfill_done=row.backfill_done,
             backfill_total=row.backfill_total,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """The current version of one stored record."""
+
+    record: Record
+    version: int
+    received_at: datetime
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

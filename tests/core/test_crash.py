@@ -20,7 +20,7 @@ from tests.fakes.records import customer, invoice, payment
 from tests.fakes.targets import FakePlugin, LedgerTarget, read_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-CUSTOMERS = 30  # x3 records each: 90 deliveries
+CUSTOMERS = 20  # x3 records each: 60 deliveries
 
 
 def start_worker(config: HubConfig) -> subprocess.Popen[bytes]:
@@ -78,14 +78,14 @@ def test_sigkill_mid_sync_loses_nothing_and_duplicates_nothing(hub_config: HubCo
         from hub import Shop
 
         hub.create_shop(Shop(id=shop_id, name="Crash Test Garage"))
-        hub.connect(shop_id, "ledger", {"path": str(ledger), "delay": 0.01}, start_mode="history")
+        hub.connect(shop_id, "ledger", {"path": str(ledger), "delay": 0.005}, start_mode="history")
         records = []
         for i in range(CUSTOMERS):
             records += [customer(f"C-{i}"), invoice(f"RO-{i}", f"C-{i}"), payment(f"P-{i}", f"RO-{i}")]
         hub.ingest(shop_id, records)
 
         kills = 0
-        for threshold in (10, 35, 60):
+        for threshold in (8, 30):
             kill_after(start_worker(hub_config), ledger, threshold)
             kills += 1
         last = start_worker(hub_config)

@@ -212,3 +212,16 @@ def test_open_invoices_are_stored_but_not_queued(hub: Hub, shop: Shop) -> None:
     with hub.session_factory() as session:
         kinds = session.scalars(select(DeliveryRow.kind)).all()
     assert kinds == ["customer"]
+
+
+def test_get_record_and_delivery_counts(hub: Hub, shop: Shop) -> None:
+    cid = hub.connect(shop.id, "fake", {})
+    assert hub.get_record(shop.id, "customer", "C-1") is None
+    hub.ingest(shop.id, [customer(), customer("C-2")])
+    hub.ingest(shop.id, [customer(first_name="Augusta")])
+    stored = hub.get_record(shop.id, EntityKind.CUSTOMER, "C-1")
+    assert stored is not None and stored.version == 2
+    assert stored.record == customer(first_name="Augusta") and stored.payload["first_name"] == "Augusta"
+    assert hub.delivery_counts(cid) == {"pending": 2, "superseded": 1}
+    hub.sync()
+    assert hub.delivery_counts(cid) == {"delivered": 2, "superseded": 1}
