@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ledgerhub_csv_export.cells import money, text, untext
 from ledgerhub_csv_export.layout import FILES
 from ledgerhub_csv_export.target import CsvExportTarget
@@ -75,3 +77,19 @@ def test_unwritable_character_needs_attention_and_the_rest_goes(ctx, out_dir: Pa
     assert isinstance(outcomes[1], NeedsAttentionError)
     assert "field 'last_name'" in outcomes[1].message and "=C2" in outcomes[1].message
     assert list(kit.rebuild(out_dir)) == [("customer", good.id, 1)]
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_TEXT, min_size=1, max_size=5), delimiter=st.sampled_from([",", ";", "\t", "|"]))
+def test_any_unicode_text_round_trips(tmp_path_factory, kit, names: list[str], delimiter: str) -> None:
+    out = tmp_path_factory.mktemp("prop") / "export"
+    ctx = kit.FakeContext(settings={"output_folder": str(out), "delimiter": delimiter})
+    records = [Customer(id=f"{i}{name}", first_name=name, company_name=name[::-1], email=name)
+               for i, name in enumerate(names)]
+    CsvExportTarget().deliver_many(ctx, kit.make_deliveries(records))
+    assert kit.rebuild(out, delimiter=delimiter) == {("customer", r.id, 1): r for r in records}
+    for row in kit.read_rows(out / "customer.csv", delimiter=delimiter):
+        assert all(cell[:1] not in TRIGGERS for cell in row.values())
