@@ -218,7 +218,7 @@ def test_fast_dump_matches_the_schemas_own_dump() -> None:
     from hub.domain.records import Location, Shop
 
     shop = Shop(id="s", name="S", locations=(Location(id="L1", name="Main"),))
-    records = list(generate_history(11, shop, 60))
+    records = list(generate_history(11, shop, 100))
     assert len({r.kind for r in records}) == len(EntityKind)
     for record in records:
         assert SCHEMAS[record.kind]().dump(record) == dump_record(record)
