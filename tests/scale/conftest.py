@@ -32,7 +32,7 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 
 
 PG_ADMIN_URL = os.environ.get("LEDGERHUB_SCALE_PG_ADMIN", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
-SCALE_DB = "ledgerhub_scale_test"
+SCALE_DB = f"ledgerhub_scale_test_{os.getpid()}"  # one per pytest process: parallel runs never meet
 
 
 @pytest.fixture
@@ -58,12 +58,19 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def clean_redis_db(redis_url: str) -> Iterator[str]:
-    """The scale tests' own Redis database, emptied before and after (Celery's queues live there)."""
+def celery_queue(redis_url: str) -> Iterator[str]:
+    """A queue name of the test's own; afterwards every Redis key naming it is deleted (the
+    queue, Celery's bindings, the scheduler's markers, the rate limiter's windows)."""
+    queue = f"scale-{uuid.uuid4().hex[:10]}"
+    yield queue
     client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield redis_url
-    client.flushdb()
+    keys = list(client.scan_iter(match=f"*{queue}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    if not list(client.scan_iter(match="*scale-*", count=1000)):
+        # No other scale run uses this database: Celery's shared bookkeeping can go too.
+        client.delete("unacked", "unacked_index", "unacked_mutex", "_kombu.binding_deadlines",
+                      "_kombu.binding.celery.pidbox")
     client.close()
 
 

@@ -9,7 +9,6 @@ duplicates, losses and two workers on one realm show up in its tables.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,8 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.
 LEASE_SECONDS = 3.0  # as in the scale_core fixture
 
 
-def cluster_env(db_url: str, redis_url: str, secret: str, tmp_path: Path) -> dict[str, str]:
-    queue = f"scale-{uuid.uuid4().hex[:8]}"
+def cluster_env(db_url: str, redis_url: str, secret: str, queue: str, tmp_path: Path) -> dict[str, str]:
     return {
         "DATABASE_URL": db_url, "BROKER_URL": redis_url, "LEDGERHUB_SECRET_KEY": secret,
         "LEDGERHUB_INSTANCE": str(tmp_path / "instance"), "LEDGERHUB_QUEUE": queue,
@@ -91,15 +89,15 @@ def overlapping_calls(db_url: str) -> list[tuple]:
 
 
 @pytest.fixture
-def cluster(scale_core, pg_url: str, clean_redis_db: str, tmp_path: Path):
-    env = cluster_env(pg_url, clean_redis_db, scale_core.config.secret_key, tmp_path)
+def cluster(scale_core, pg_url: str, redis_url: str, celery_queue: str, tmp_path: Path):
+    env = cluster_env(pg_url, redis_url, scale_core.config.secret_key, celery_queue, tmp_path)
     cluster = LocalCluster(env, tmp_path / "logs")
     yield cluster
     cluster.stop()
 
 
 def test_several_workers_sync_many_shops_without_duplicates_or_losses(cluster, seed_shops, pg_url: str,
-                                                                      clean_redis_db: str) -> None:
+                                                                      redis_url: str) -> None:
     connections = seed_shops(12, 6, latency_ms=5)
     expected = fetch(pg_url, "SELECT idempotency_key FROM deliveries WHERE status = 'pending'")
     assert len(expected) > 12 * 20
@@ -119,7 +117,7 @@ def test_several_workers_sync_many_shops_without_duplicates_or_losses(cluster, s
     per_shop = fetch(pg_url, "SELECT connection_id, count(*) FROM fake_effects GROUP BY connection_id")
     assert {cid for cid, _n in per_shop} == set(connections)
 
-    limiter = RedisRateLimiter.from_url(clean_redis_db, RateLimits(),
+    limiter = RedisRateLimiter.from_url(redis_url, RateLimits(),
                                         prefix=cluster.env["LEDGERHUB_RATELIMIT_PREFIX"])
     calls = fetch(pg_url, "SELECT count(*) FROM fake_calls")[0][0]
     assert limiter.shared_stats().acquired == calls
