@@ -177,3 +177,20 @@ def test_a_us_shop_cannot_connect_to_a_canadian_quickbooks_company(qbo_hub, us_s
             connect(qbo_hub, canadian, us_shop)
         assert "set up for CA" in str(refused.value) and "Accounting Link" in str(refused.value)
         assert canadian.objects(canadian.default_realm_id, "Item") == []
+
+
+def test_a_customer_made_inactive_in_quickbooks_is_made_active_again_with_a_warning(
+        qbo_hub, sandbox, us_shop):
+    conn = connect(qbo_hub, sandbox, us_shop)
+    qbo_hub.ingest(us_shop.id, [customer()])
+    conn.sync()
+    [stored] = conn.objects("Customer")
+    sandbox.set_active(conn.realm, "Customer", stored["Id"], False)
+    invoice = full_invoice()
+    qbo_hub.ingest(us_shop.id, [invoice])
+    conn.sync()
+    delivered = conn.history("invoice", invoice.id)
+    assert delivered.status == "delivered"
+    assert any("inactive" in w and "John Smith" in w for w in delivered.warnings)
+    assert conn.objects("Customer")[0]["Active"] is True
+    assert len(conn.objects("Invoice")) == 1

@@ -9,6 +9,7 @@ customer, date and memo — and updated instead of created again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -163,20 +164,43 @@ def deliver_invoice(session: QboSession, delivery: Delivery, invoice: Invoice) -
     body = mapping.invoice_body(invoice, session.ctx.shop, session.item_ids, customer)
     if ref is None and (must_look_up(session, delivery) or delivery.backfill):
         ref = _find_invoice(session, invoice)
-    if ref is None:
+
+    def write() -> dict[str, Any]:
+        if ref is not None:
+            return _sparse_update(session, "Invoice", ref, body)
         try:
             rid = request_id(delivery.idempotency_key)
-            row = session.call(lambda: session.api.create("Invoice", body, rid))
+            return session.call(lambda: session.api.create("Invoice", body, rid))
         except QboFault as fault:
             if fault.kind is not FaultKind.DUPLICATE_DOC_NUMBER:
                 raise
-            ref = _find_invoice(session, invoice)
-            if ref is None:
+            existing = _find_invoice(session, invoice)
+            if existing is None:
                 raise
-            row = _sparse_update(session, "Invoice", ref, body)
-    else:
-        row = _sparse_update(session, "Invoice", ref, body)
-    return invoice_result(session, invoice, row)
+            return _sparse_update(session, "Invoice", existing, body)
+
+    warnings: list[str] = []
+    row = _with_active_customer(session, customer.target_id, write, warnings)
+    return invoice_result(session, invoice, row, warnings)
+
+
+def _with_active_customer(session: QboSession, customer_id: str, write: Callable[[], dict[str, Any]],
+                          warnings: list[str]) -> dict[str, Any]:
+    """Run *write*; if QBO refuses it because the customer was made inactive there (610),
+    make the customer active again, say so in *warnings*, and run it once more."""
+    try:
+        return write()
+    except QboFault as fault:
+        if fault.kind is not FaultKind.NOT_FOUND:
+            raise
+        current = session.call(lambda: session.api.read("Customer", customer_id))
+        if current.get("Active", True):
+            raise
+    session.call(lambda: session.api.update("Customer", {"Id": customer_id, "SyncToken": current["SyncToken"],
+                                                          "sparse": True, "Active": True}))
+    warnings.append(f'The QuickBooks customer "{current.get("DisplayName", customer_id)}" had been made '
+                    "inactive; it was made active again so this could be recorded.")
+    return write()
 
 
 def _customer_of(row: dict[str, Any], ref: ExternalRef | None = None) -> dict[str, Any]:
@@ -184,15 +208,16 @@ def _customer_of(row: dict[str, Any], ref: ExternalRef | None = None) -> dict[st
     return {"CustomerRef": str(value)} if value else {}
 
 
-def invoice_result(session: QboSession, invoice: Invoice, row: dict[str, Any]) -> DeliveryResult:
+def invoice_result(session: QboSession, invoice: Invoice, row: dict[str, Any],
+                   warnings: list[str] | None = None) -> DeliveryResult:
     """The result of a written invoice, with a warning when QuickBooks' total differs."""
     total = row.get("TotalAmt")
     qbo_total = Decimal(str(total)) if total is not None else None
-    warning = mapping.total_mismatch(invoice, qbo_total, session.ctx.shop)
+    mismatch = mapping.total_mismatch(invoice, qbo_total, session.ctx.shop)
     return DeliveryResult(
         target_id=str(row["Id"]),
         data=_ref_data(row, **_customer_of(row), TotalAmt=str(total) if total is not None else None),
-        warnings=(warning,) if warning else (),
+        warnings=tuple(warnings or ()) + ((mismatch,) if mismatch else ()),
         detail=f"Invoice {invoice.number} → QuickBooks invoice {row['Id']}",
     )
 
@@ -224,11 +249,16 @@ def deliver_payment(session: QboSession, delivery: Delivery, payment: Payment) -
         row = _sparse_update(session, "Payment", ref, {}, operation="update", include="void")
         return DeliveryResult(target_id=str(row["Id"]), data=_ref_data(row),
                               detail=f"Payment {payment.id} voided in QuickBooks")
-    if ref is None:
-        row = session.call(lambda: session.api.create("Payment", body, request_id(delivery.idempotency_key)))
-    else:
-        row = _sparse_update(session, "Payment", ref, body)
-    return DeliveryResult(target_id=str(row["Id"]), data=_ref_data(row),
+    rid = request_id(delivery.idempotency_key)
+
+    def write() -> dict[str, Any]:
+        if ref is None:
+            return session.call(lambda: session.api.create("Payment", body, rid))
+        return _sparse_update(session, "Payment", ref, body)
+
+    warnings: list[str] = []
+    row = _with_active_customer(session, body["CustomerRef"]["value"], write, warnings)
+    return DeliveryResult(target_id=str(row["Id"]), data=_ref_data(row), warnings=tuple(warnings),
                           detail=f"Payment {payment.id} → QuickBooks payment {row['Id']}")
 
 
