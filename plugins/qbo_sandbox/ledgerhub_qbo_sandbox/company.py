@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from ledgerhub_qbo_sandbox import errors, lengths, names, sales, schema
@@ -44,10 +45,17 @@ def entity_for(segment: str) -> str:
     return entity
 
 
-def present(realm: Realm, entity: str, stored: dict[str, Any]) -> dict[str, Any]:
-    """An object as QBO returns it (a copy, with computed fields filled in)."""
+def present(
+    realm: Realm, entity: str, stored: dict[str, Any], balances: dict[str, Decimal] | None = None
+) -> dict[str, Any]:
+    """An object as QBO returns it (a copy, with computed fields filled in).
+
+    ``balances`` (from :func:`names.customer_balances`) saves recomputing them per customer.
+    """
     if entity == "Customer":
-        stored = names.present_customer(realm, stored)
+        stored = names.present_customer(
+            stored, names.customer_balances(realm) if balances is None else balances
+        )
     return copy.deepcopy(stored)
 
 

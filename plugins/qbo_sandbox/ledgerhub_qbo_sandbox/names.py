@@ -77,16 +77,21 @@ def prepare_person(
     return body
 
 
-def present_customer(realm: Realm, stored: dict[str, Any]) -> dict[str, Any]:
-    """A customer as read: its Balance is the sum of its open invoices."""
-    balance = sum(
-        (
-            invoice.get("Balance", Decimal("0"))
-            for invoice in realm.table("Invoice").values()
-            if ref_value(invoice, "CustomerRef") == stored["Id"]
-        ),
-        Decimal("0"),
-    )
+def customer_balances(realm: Realm) -> dict[str, Decimal]:
+    """Each customer's open balance: the sum of its invoices' Balance (one pass over invoices)."""
+    balances: dict[str, Decimal] = {}
+    for invoice in realm.table("Invoice").values():
+        customer_id = ref_value(invoice, "CustomerRef")
+        if customer_id is not None:
+            balances[customer_id] = balances.get(customer_id, Decimal("0")) + invoice.get(
+                "Balance", Decimal("0")
+            )
+    return balances
+
+
+def present_customer(stored: dict[str, Any], balances: dict[str, Decimal]) -> dict[str, Any]:
+    """A customer as read, with its Balance from :func:`customer_balances`."""
+    balance = balances.get(stored["Id"], Decimal("0"))
     return {**stored, "Balance": balance, "BalanceWithJobs": balance}
 
 

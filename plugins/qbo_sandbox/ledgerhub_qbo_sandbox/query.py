@@ -13,11 +13,12 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ledgerhub_qbo_sandbox import errors
 from ledgerhub_qbo_sandbox.company import ENTITIES, present
+from ledgerhub_qbo_sandbox.names import customer_balances
 from ledgerhub_qbo_sandbox.store import Realm
 
 NAME_LISTS = ("Customer", "Vendor", "Item", "Account", "Employee")
@@ -41,6 +42,7 @@ QUERYABLE = {
     "MetaData.CreateTime",
     "MetaData.LastUpdatedTime",
 }
+_NUMERIC = re.compile(r"-?\d+(\.\d+)?")
 _OPERATORS = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -64,6 +66,17 @@ class Condition:
     field: str
     op: str
     values: list[Any]
+    path: list[str] = field(default_factory=list, compare=False)
+    wanted: list[Any] = field(default_factory=list, compare=False)
+    pattern: re.Pattern[str] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # Computed once per query, not once per row.
+        self.path = self.field.split(".")
+        self.wanted = [_comparable(value) for value in self.values]
+        if self.op == "LIKE":
+            parts = str(self.values[0]).casefold().split("%")
+            self.pattern = re.compile("^" + ".*".join(re.escape(part) for part in parts) + "$", re.DOTALL)
 
 
 @dataclass
@@ -141,15 +154,17 @@ def run(realm: Realm, text: str) -> dict[str, Any]:
     computed = "Balance" in {order, *(cond.field for cond in conditions)}
     with realm.lock:
         rows = list(realm.table(query.entity).values())
+        balances = customer_balances(realm) if query.entity == "Customer" else None
         if computed:
-            rows = [present(realm, query.entity, row) for row in rows]
+            rows = [present(realm, query.entity, row, balances) for row in rows]
         rows = [row for row in rows if all(_matches(row, cond) for cond in conditions)]
         if query.count:
             return {"QueryResponse": {"totalCount": len(rows)}}
-        rows.sort(key=lambda row: _sort_key(_value(row, order)), reverse=query.descending)
+        order_path = order.split(".")
+        rows.sort(key=lambda row: _sort_key(_value(row, order_path)), reverse=query.descending)
         page = rows[query.start - 1 : query.start - 1 + query.max_results]
         if not computed:
-            page = [present(realm, query.entity, row) for row in page]
+            page = [present(realm, query.entity, row, balances) for row in page]
     if not page:
         return {"QueryResponse": {}}
     if query.columns and "*" not in query.columns:
@@ -261,9 +276,9 @@ def _literal(reader: _Reader) -> Any:
     raise errors.query_syntax(f"expected a value but found {value!r}")
 
 
-def _value(row: dict[str, Any], name: str) -> Any:
+def _value(row: dict[str, Any], path: list[str]) -> Any:
     value: Any = row
-    for part in name.split("."):
+    for part in path:
         value = value.get(part) if isinstance(value, dict) else None
     if isinstance(value, dict):
         value = value.get("value")
@@ -276,24 +291,21 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, Decimal | int):
         return Decimal(value)
     text = str(value)
-    try:
-        return Decimal(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text.casefold()
-    except InvalidOperation:
-        return text.casefold()
+    if _NUMERIC.fullmatch(text):
+        return Decimal(text)
+    return text.casefold()
 
 
 def _matches(row: dict[str, Any], cond: Condition) -> bool:
-    actual = _comparable(_value(row, cond.field))
-    wanted = [_comparable(value) for value in cond.values]
+    actual = _comparable(_value(row, cond.path))
     if cond.op == "IN":
-        return actual in wanted
-    if cond.op == "LIKE":
-        pattern = "^" + ".*".join(re.escape(part) for part in str(cond.values[0]).casefold().split("%")) + "$"
-        return actual is not None and re.match(pattern, str(actual), re.DOTALL) is not None
+        return actual in cond.wanted
+    if cond.pattern is not None:
+        return actual is not None and cond.pattern.match(str(actual)) is not None
     if actual is None:
         return cond.op == "!="
     try:
-        return bool(_OPERATORS[cond.op](actual, wanted[0]))
+        return bool(_OPERATORS[cond.op](actual, cond.wanted[0]))
     except TypeError:  # a number compared with text matches nothing, as in QBO
         return cond.op == "!="
 
