@@ -38,8 +38,15 @@ from typing import Any, Protocol
 from hub.errors import ConfigurationError, RetryableError
 
 __all__ = [
-    "InMemoryRateLimiter", "LimiterStats", "Permit", "RateLimitTimeout", "RateLimiter", "RateLimits",
-    "RedisRateLimiter", "limiter_from_env", "limiter_from_url",
+    "InMemoryRateLimiter",
+    "LimiterStats",
+    "Permit",
+    "RateLimitTimeout",
+    "RateLimiter",
+    "RateLimits",
+    "RedisRateLimiter",
+    "limiter_from_env",
+    "limiter_from_url",
 ]
 
 
@@ -76,8 +83,10 @@ class RateLimits:
     def windows(self, batch: bool) -> list[tuple[str, int, float]]:
         """``(name, limit, window seconds)`` of every window a call counts against; a batch
         call also counts as a request."""
-        found = [("second", self.per_second, 1.0 / self.time_scale),
-                 ("minute", self.per_minute, 60.0 / self.time_scale)]
+        found = [
+            ("second", self.per_second, 1.0 / self.time_scale),
+            ("minute", self.per_minute, 60.0 / self.time_scale),
+        ]
         if batch:
             found.append(("batch", self.batch_per_minute, 60.0 / self.time_scale))
         return [w for w in found if w[1] > 0]
@@ -117,8 +126,9 @@ class Permit:
     def __enter__(self) -> Permit:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()
 
 
@@ -147,8 +157,9 @@ class _Waiter:
     _stats: LimiterStats
     _stats_lock: threading.Lock
 
-    def _wait_for(self, key: str, batch: bool, timeout: float | None,
-                  try_take: Callable[[float], tuple[bool, float]]) -> float:
+    def _wait_for(
+        self, key: str, batch: bool, timeout: float | None, try_take: Callable[[float], tuple[bool, float]]
+    ) -> float:
         limit = self.max_wait if timeout is None else timeout
         started = self._clock()
         while True:
@@ -163,7 +174,8 @@ class _Waiter:
                 with self._stats_lock:
                     self._stats.waited_seconds += waited
                 raise RateLimitTimeout(
-                    f"rate limit for {key!r} still exhausted after {waited:.2f}s", retry_after=wait)
+                    f"rate limit for {key!r} still exhausted after {waited:.2f}s", retry_after=wait
+                )
             self._sleep(wait)
 
     def stats(self) -> LimiterStats:
@@ -176,9 +188,14 @@ class InMemoryRateLimiter(_Waiter):
     """Sliding-window limits held in this process; thread-safe. ``clock``/``sleep`` may be
     replaced by a test's fake clock."""
 
-    def __init__(self, limits: RateLimits | None = None, *, max_wait: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        max_wait: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.limits = limits or RateLimits()
         self.max_wait = max_wait
         self._clock, self._sleep = clock, sleep
@@ -278,8 +295,14 @@ class RedisRateLimiter(_Waiter):
     waiting of every process since :meth:`reset` (what a benchmark reports).
     """
 
-    def __init__(self, client: Any, limits: RateLimits | None = None, *,
-                 prefix: str = "ledgerhub:ratelimit", max_wait: float = 300.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        limits: RateLimits | None = None,
+        *,
+        prefix: str = "ledgerhub:ratelimit",
+        max_wait: float = 300.0,
+    ) -> None:
         self.limits = limits or RateLimits()
         self.max_wait = max_wait
         self.prefix = prefix
@@ -302,8 +325,12 @@ class RedisRateLimiter(_Waiter):
         keys = [f"{self.prefix}:{key}:{name}" for name, _l, _w in windows]
         slot_key = f"{self.prefix}:{key}:slots"
         keys += [slot_key, f"{self.prefix}:stats"]
-        fixed = [member, self.limits.concurrent, _us(self.limits.scaled_slot_ttl),
-                 _us(_poll_interval(self.limits))]
+        fixed = [
+            member,
+            self.limits.concurrent,
+            _us(self.limits.scaled_slot_ttl),
+            _us(_poll_interval(self.limits)),
+        ]
         pairs = [v for _n, limit, window in windows for v in (limit, _us(window))]
 
         def try_take(waited: float) -> tuple[bool, float]:
@@ -323,15 +350,20 @@ class RedisRateLimiter(_Waiter):
         """Delete every key under the prefix (tests, benchmark runs)."""
         keys = list(self._redis.scan_iter(match=f"{self.prefix}:*", count=1000))
         for start in range(0, len(keys), 500):
-            self._redis.delete(*keys[start:start + 500])
+            self._redis.delete(*keys[start : start + 500])
 
 
 def _us(seconds: float) -> int:
     return max(1, round(seconds * 1_000_000))
 
 
-def limiter_from_url(url: str | None, limits: RateLimits | None = None, *,
-                     prefix: str = "ledgerhub:ratelimit", max_wait: float = 300.0) -> RateLimiter:
+def limiter_from_url(
+    url: str | None,
+    limits: RateLimits | None = None,
+    *,
+    prefix: str = "ledgerhub:ratelimit",
+    max_wait: float = 300.0,
+) -> RateLimiter:
     """A :class:`RedisRateLimiter` for a ``redis://`` / ``rediss://`` *url*, else (``None`` or
     empty) an :class:`InMemoryRateLimiter`. Another scheme is a :class:`ConfigurationError`."""
     if not url:
@@ -344,8 +376,12 @@ def limiter_from_url(url: str | None, limits: RateLimits | None = None, *,
     )
 
 
-def limiter_from_env(limits: RateLimits | None = None, *, prefix: str = "ledgerhub:ratelimit",
-                     environ: Mapping[str, str] | None = None) -> RateLimiter:
+def limiter_from_env(
+    limits: RateLimits | None = None,
+    *,
+    prefix: str = "ledgerhub:ratelimit",
+    environ: Mapping[str, str] | None = None,
+) -> RateLimiter:
     """The limiter a deployment configured: ``LEDGERHUB_RATELIMIT_URL``, else ``BROKER_URL`` when
     it is a Redis URL (Celery workers share it), else in-process.
     ``LEDGERHUB_RATELIMIT_PREFIX`` overrides *prefix* (tests keep their keys apart)."""
@@ -355,4 +391,3 @@ def limiter_from_env(limits: RateLimits | None = None, *, prefix: str = "ledgerh
         broker = env.get("BROKER_URL", "")
         url = broker if broker.startswith(("redis://", "rediss://")) else ""
     return limiter_from_url(url, limits, prefix=env.get("LEDGERHUB_RATELIMIT_PREFIX", prefix))
-
