@@ -54,6 +54,19 @@ API_KEY = "al-key-7f3c9a1b"
 SOAP_BINDING = "{http://developer.intuit.com/}QBWebConnectorSvcSoap"
 
 
+class Store(dict):
+    """A dict-backed KeyValueStore."""
+
+    def set(self, key: str, value: object) -> None:
+        self[key] = value
+
+    def compare_and_set(self, key: str, expected: object, value: object) -> bool:
+        if self.get(key) != expected:
+            return False
+        self[key] = value
+        return True
+
+
 def every_kind_records() -> list[Record]:
     """One record of every kind, in dependency order, with every invoice line type."""
     return [

@@ -21,22 +21,9 @@ from hub import Action, Customer, Delivery, ExternalRef, Record, Shop
 from hub.domain.generator import generate_history
 from hub.domain.kinds import REFERENCES
 
-from .conftest import REFERENCE, every_kind_records
+from .conftest import REFERENCE, Store, every_kind_records
 
 SHOP = Shop(id="shop-1", name="Main Street Auto")
-
-
-class Store(dict):
-    """A dict-backed KeyValueStore."""
-
-    def set(self, key: str, value: object) -> None:
-        self[key] = value
-
-    def compare_and_set(self, key: str, expected: object, value: object) -> bool:
-        if self.get(key) != expected:
-            return False
-        self[key] = value
-        return True
 
 
 def _delivery(record: Record, number: int, *, external: ExternalRef | None = None) -> Delivery:

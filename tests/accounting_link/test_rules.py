@@ -11,7 +11,7 @@ from ledgerhub_accounting_link.settings import AccountingLinkSettings
 from hub import Action, Customer, Delivery, ExternalRef, Shop
 from hub.errors import NeedsAttentionError, RetryableError
 
-from .test_qbxml import Store
+from .conftest import Store
 
 CUSTOMER = Customer(id="C-1", first_name="Ann", last_name="Lee")
 
