@@ -194,3 +194,23 @@ def test_sigkill_at_random_moments_mid_write(tmp_path: Path, out_dir: Path, ctx,
     records = _records_of_batches(range(301))
     CsvExportTarget().deliver_many(ctx, kit.make_deliveries(records))
     _assert_each_version_once(out_dir, kit, records)
+
+
+def test_damaged_manifest_line_in_the_middle_stops_rather_than_cutting(ctx, out_dir: Path, kit) -> None:
+    records = kit.sample_records()
+    CsvExportTarget().deliver_many(ctx, kit.make_deliveries(records[:3]))
+    CsvExportTarget().deliver_many(ctx, kit.make_deliveries(records[3:6]))
+    manifest = _manifest(out_dir)
+    first, second = manifest.read_bytes().splitlines(keepends=True)
+    manifest.write_bytes(b"{not json}\n" + second)
+    before = (out_dir / "customer.csv").read_bytes()
+    with pytest.raises(FatalConnectionError, match="is damaged at byte 0"):
+        CsvExportTarget().deliver_many(ctx, kit.make_deliveries(records[6:]))
+    assert (out_dir / "customer.csv").read_bytes() == before  # committed rows are never cut
+
+
+def test_damaged_folder_description_stops_the_connection(ctx, out_dir: Path, kit) -> None:
+    CsvExportTarget().deliver_many(ctx, kit.make_deliveries(kit.sample_records()[:1]))
+    (out_dir / STATE_DIR / "folder.json").write_text("{")
+    with pytest.raises(FatalConnectionError, match="folder.json is damaged"):
+        CsvExportTarget().deliver_many(ctx, kit.make_deliveries(kit.sample_records()[1:2]))

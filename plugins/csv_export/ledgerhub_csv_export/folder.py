@@ -154,7 +154,13 @@ class ExportFolder:
                 )
             _write_atomically(meta_path, json.dumps(wanted, indent=2).encode())
             return
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise FolderConflictError(
+                "output_folder",
+                f"{meta_path} is damaged ({exc}); move the folder aside and choose a new one",
+            ) from exc
         if meta.get("shop_id") != self.shop_id:
             raise FolderConflictError(
                 "output_folder",
@@ -216,27 +222,36 @@ class ExportFolder:
         with open(manifest, "r+b") as fh:
             fh.seek(self._manifest_pos)
             for line in fh:
-                try:
-                    if not line.endswith(b"\n"):
-                        raise ValueError("torn last line")
-                    entry = json.loads(line)
-                except ValueError:
+                if not line.endswith(b"\n"):
+                    # Only the last line can lack its end: a writer died while appending it.
                     log.warning("dropping a torn manifest line in %s (a writer crashed)", self.path)
                     fh.truncate(self._manifest_pos)
                     fh.flush()
                     os.fsync(fh.fileno())
                     break
-                self._apply(entry)
+                try:
+                    entry = json.loads(line)
+                    self._apply(entry)
+                except (ValueError, KeyError, TypeError, ArithmeticError) as exc:
+                    raise FolderConflictError(
+                        "output_folder",
+                        f"{manifest} is damaged at byte {self._manifest_pos} ({exc!r}), so LedgerHub "
+                        "cannot tell which rows it wrote; move the folder aside and choose a new one",
+                    ) from exc
                 touched.add(entry["run"])
                 self._manifest_pos += len(line)
         return touched
 
     def _apply(self, entry: dict) -> None:
-        if self.track_keys:
-            self.keys.update((sys.intern(k), i, v) for k, i, v in entry["keys"])
-        self.ends.update(entry["ends"])
-        totals = {name: Decimal(amount) for name, amount in entry["totals"].items()}
-        self.runs.setdefault(entry["run"], RunTotals()).add(entry["rows"], totals)
+        # Read everything first, so a damaged entry changes nothing.
+        run = str(entry["run"])
+        keys = [(sys.intern(str(k)), str(i), int(v)) for k, i, v in entry["keys"]] if self.track_keys else []
+        ends = {str(name): int(end) for name, end in entry["ends"].items()}
+        rows = {str(name): int(n) for name, n in entry["rows"].items()}
+        totals = {str(name): Decimal(amount) for name, amount in entry["totals"].items()}
+        self.keys.update(keys)
+        self.ends.update(ends)
+        self.runs.setdefault(run, RunTotals()).add(rows, totals)
 
     def _cut_to_committed(self, name: str) -> None:
         path = self.path / name
