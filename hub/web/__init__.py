@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, jsonify, redirect, url_for
 
 log = logging.getLogger("ledgerhub.web")
 
@@ -28,7 +28,8 @@ def create_app(hub: Any = None, test_config: Mapping[str, Any] | None = None) ->
 
         hub = Hub(HubConfig.from_env())
     app = Flask(__name__, instance_path=str(hub.config.instance_path), instance_relative_config=True)
-    app.config.from_mapping(SECRET_KEY=hub.config.secret_key, JSON_SORT_KEYS=False)
+    app.config.from_mapping(SECRET_KEY=hub.config.secret_key)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep fields in schema order
     if test_config:
         app.config.from_mapping(test_config)
     app.extensions["ledgerhub"] = hub
@@ -38,7 +39,15 @@ def create_app(hub: Any = None, test_config: Mapping[str, Any] | None = None) ->
     init_api(app, hub)
     _init_ui(app, hub)
     _register_plugin_blueprints(app, hub)
+    app.add_url_rule("/", "index", _index)
     return app
+
+
+def _index() -> Any:
+    """The settings UI's sign-in page, or a pointer to the API when the UI is not installed."""
+    if "auth.sign_in" in current_app.view_functions:
+        return redirect(url_for("auth.sign_in"))
+    return jsonify({"api": "/api/v1", "openapi": "/api/v1/openapi.json"})
 
 
 def _init_ui(app: Flask, hub: Any) -> None:

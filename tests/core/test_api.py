@@ -301,3 +301,11 @@ def test_non_finite_or_non_numeric_money_is_422(client: FlaskClient, auth: dict[
     response = post(client, "invoice", [invoice(1, total=total)], auth)
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == ["total"]
+
+
+def test_root_leads_to_sign_in_and_json_keeps_schema_order(client: FlaskClient, auth: dict[str, str]) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+    post(client, "customer", [customer(1)], auth)
+    body = client.get("/api/v1/customer/C1", headers=auth).get_data(as_text=True)
+    assert body.index('"kind"') < body.index('"id"') < body.index('"version"')
