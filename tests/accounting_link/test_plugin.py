@@ -196,3 +196,25 @@ def test_qwc_download_for_a_signed_in_user(server_app: Any, al_hub: Hub, al_shop
     assert qwc.findtext("UserName") == f"ledgerhub-{connection_id}"
     assert qwc.findtext("AppURL") == "http://127.0.0.1:5000/qbwc"
     assert client.get(url.replace(al_shop.id, "other-shop")).status_code in (403, 404)
+
+
+def test_simulate_command_delivers_without_windows(al_hub: Hub, al_shop: Shop, connection_id: int,
+                                                   tmp_path: Path) -> None:
+    records = every_kind_records()
+    al_hub.ingest(al_shop.id, records)
+    cli = build_cli(CliState(hub=al_hub))
+    books = tmp_path / "books.json"
+    args = ["accounting-link", "simulate", "--connection", str(connection_id), "--key", API_KEY,
+            "--books", str(books)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "done: 100 %" in first.output and "Invoice         1" in first.output
+    al_hub.ingest(al_shop.id, [replace(records[0], phone="555-0142")])
+    second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    saved = json.loads(books.read_text())["entries"]
+    [ann] = [e for e in saved if e["fields"].get("Name") == "Ann Lee"]
+    assert ann["fields"]["Phone"] == "555-0142"
+    assert al_hub.needs_attention(connection_id) == []
+    wrong = CliRunner().invoke(cli, [*args[:5], "nope", *args[6:]])
+    assert wrong.exit_code != 0 and "refused" in wrong.output

@@ -37,6 +37,36 @@ def qwc_command(connection_id: int, out_dir: Path, base_url: str) -> None:
     click.echo(f"Wrote {path}")
 
 
+@accounting_link_group.command("simulate")
+@click.option("--connection", "connection_id", type=int, required=True, help="Connection id.")
+@click.option("--key", "api_key", required=True, help="The connection's API key (the QBWC password).")
+@click.option("--books", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="JSON file keeping the fake company file between runs (default: in memory).")
+def simulate_command(connection_id: int, api_key: str, books: Path | None) -> None:
+    """Run one simulated Web Connector session against a fake QuickBooks (no Windows needed)."""
+    from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
+    from ledgerhub_accounting_link.service import WebConnectorService
+    from ledgerhub_accounting_link.simulator import run_web_connector
+
+    services = current_services()
+    ctx = services.connection(connection_id)
+    if ctx is None or ctx.target_name != TARGET_NAME:
+        raise click.ClickException(f"connection {connection_id} is not an Accounting Link connection")
+    company = FakeQuickBooks.load(books, sales_tax_rate=ctx.shop.tax.rate) if books else \
+        FakeQuickBooks(sales_tax_rate=ctx.shop.tax.rate)
+    run = run_web_connector(WebConnectorService(services), company, username_for(connection_id), api_key)
+    if books:
+        company.save(books)
+    if run.auth == "nvu":
+        raise click.ClickException("the Web Connector login was refused (wrong key or connection)")
+    click.echo(f"Login: {run.auth or 'work to do'}; documents exchanged: {run.documents}; "
+               f"done: {run.percents[-1] if run.percents else 100} %")
+    for kind in ("Customer", "Vendor", "ItemInventory", "Invoice", "ReceivePayment", "Bill", "VendorCredit"):
+        click.echo(f"  {kind:<15} {len(company.of_kind(kind))}")
+    if run.last_error:
+        click.echo(f"Last error: {run.last_error}")
+
+
 @accounting_link_group.command("check")
 @click.argument("documents", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check_command(documents: tuple[Path, ...]) -> None:

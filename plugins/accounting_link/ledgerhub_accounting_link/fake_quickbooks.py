@@ -8,8 +8,11 @@ Names are unique across customers and vendors (case-insensitively), as in QuickB
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -70,6 +73,23 @@ class FakeQuickBooks:
     def add_list_element(self, kind: str, name: str) -> Entry:
         """Create a list element directly (typed in by hand before the shop connected)."""
         return self._new(kind, {"Name": name, "FullName": name})
+
+    def save(self, path: Path) -> None:
+        """Keep the company file as JSON (the simulator's books between runs)."""
+        entries = [asdict(e) for e in self.entries.values()]
+        path.write_text(json.dumps({"entries": entries, "next": next(self._ids)}, indent=1))
+
+    @classmethod
+    def load(cls, path: Path, **options: Any) -> FakeQuickBooks:
+        """Books saved by :meth:`save` (empty ones when *path* does not exist)."""
+        books = cls(**options)
+        if path.exists():
+            saved = json.loads(path.read_text())
+            books.entries = {e["id"]: Entry(**e) for e in saved["entries"]}
+            books._ids = itertools.count(saved["next"])
+            last = max((int(e.edit_sequence) for e in books.entries.values()), default=999)
+            books._sequences = itertools.count(last + 1)
+        return books
 
     def of_kind(self, kind: str) -> list[Entry]:
         """Every live entry of *kind* (``Customer``, ``Invoice``, …)."""
