@@ -175,3 +175,33 @@ def test_full_history_uses_the_batch_api_stays_under_the_limits_and_updates_exis
     assert sandbox.throttle_counters(conn.realm)["throttled_total"] == 0
     done, total = qbo_hub.backfill_progress(conn.connection_id)
     assert total > 0 and done == total
+
+
+def test_workers_refreshing_through_the_hubs_store_keep_one_token_chain(
+        qbo_hub, sandbox, us_shop, clock):
+    import threading
+
+    from ledgerhub_qbo import tokens
+    from ledgerhub_qbo.session import settings_of
+
+    conn = connect(qbo_hub, sandbox, us_shop)
+    clock.advance(minutes=57)  # every worker now finds the token about to expire
+    contexts = [qbo_hub.services.connection(conn.connection_id) for _ in range(3)]
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def worker(ctx) -> None:
+        try:
+            results.append(tokens.fresh_tokens(ctx, settings_of(ctx)))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(ctx,)) for ctx in contexts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({r["access_token"] for r in results}) == 1  # one refresh, shared by all three
+    assert results[0]["refresh_token"] == _tokens(conn)["refresh_token"]
+    _auth_client(sandbox).refresh(refresh_token=_tokens(conn)["refresh_token"])

@@ -31,7 +31,8 @@ REDIRECT_KEY = "redirect_uri"
 LEASE_KEY = "refresh_lease"
 
 REFRESH_MARGIN = timedelta(minutes=5)
-"""Refresh when the access token has less than this left."""
+"""Refresh when the access token has less than this left (or a tenth of its lifetime, if that
+is shorter: a time-scaled sandbox hands out tokens that live seconds)."""
 LEASE_LENGTH = timedelta(seconds=30)
 WAIT_FOR_OTHER_WORKER = 10.0
 HTTP_TIMEOUT = 30.0
@@ -71,6 +72,7 @@ def _token_record(client: AuthClient, now: datetime) -> dict[str, Any]:
         "access_token": client.access_token,
         "refresh_token": client.refresh_token,
         "expires_at": (now + timedelta(seconds=expires_in)).isoformat(),
+        "lifetime": expires_in,
         "refresh_expires_at": (now + timedelta(seconds=refresh_in)).isoformat(),
     }
 
@@ -99,7 +101,9 @@ def _auth_error(exc: AuthClientError) -> Exception:
 
 
 def _expiring(tokens: Mapping[str, Any], now: datetime) -> bool:
-    return datetime.fromisoformat(str(tokens["expires_at"])) - now <= REFRESH_MARGIN
+    lifetime = timedelta(seconds=float(tokens.get("lifetime") or 3600))
+    margin = min(REFRESH_MARGIN, lifetime / 10)
+    return datetime.fromisoformat(str(tokens["expires_at"])) - now <= margin
 
 
 def fresh_tokens(ctx: ConnectionContext, settings: QboSettings, rejected_access_token: str | None = None,
