@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -180,20 +181,10 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
         click.echo(
             f"Stored {stored} records ({repair_orders} repair orders) in {time.monotonic() - started:.1f} s"
         )
-        started = time.monotonic()
-        hub.sync()
-        _wait_for_pull(hub, results, time.monotonic() + (PULL_WAIT_SECONDS if once else 0))
-        for result in results:
-            if result.connection_id is not None:
-                _tally(hub, result)
-        click.echo(f"Synced in {time.monotonic() - started:.1f} s")
-        _print_results(results)
         if once:
-            raise SystemExit(0 if results and all(r.complete for r in results) else 1)
-        from hub.cli.cmd_ops import serve_app
-
-        click.echo(f"Sign in to the settings UI as {DEMO_USER} with password {password}")
-        serve_app(hub, "127.0.0.1", port, worker=True, interval=2.0)
+            complete = _sync_and_report(hub, results, pull_wait=PULL_WAIT_SECONDS)
+            raise SystemExit(0 if complete else 1)
+        _serve_while_syncing(hub, results, port, password)
     finally:
         for teardown in teardowns:
             try:
@@ -201,6 +192,41 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
             except Exception as exc:  # noqa: BLE001
                 click.echo(f"teardown failed: {exc!r}", err=True)
         hub.close()
+
+
+def _sync_and_report(hub: Any, results: list[DemoResult], pull_wait: float) -> bool:
+    """Sync until idle, count per target, print; True when every target got everything."""
+    started = time.monotonic()
+    hub.sync()
+    _wait_for_pull(hub, results, time.monotonic() + pull_wait)
+    for result in results:
+        if result.connection_id is not None:
+            _tally(hub, result)
+    click.echo(f"Synced in {time.monotonic() - started:.1f} s")
+    _print_results(results)
+    return bool(results) and all(r.complete for r in results)
+
+
+def _serve_while_syncing(hub: Any, results: list[DemoResult], port: int, password: str) -> None:
+    """Serve the UI at once; sync in the background (report when idle, then keep working)."""
+    from hub.cli.cmd_ops import serve_app
+    from hub.cli.worker import run_worker
+
+    stop = threading.Event()
+
+    def sync_then_work() -> None:
+        _sync_and_report(hub, results, pull_wait=0)
+        run_worker(hub, stop, interval=2.0)
+
+    worker = threading.Thread(target=sync_then_work, name="ledgerhub-demo-sync", daemon=True)
+    worker.start()
+    click.echo(f"Syncing in the background; the settings UI is up meanwhile. "
+               f"Sign in as {DEMO_USER} with password {password}")
+    try:
+        serve_app(hub, "127.0.0.1", port, worker=False, interval=2.0)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
 
 
 def _print_results(results: list[DemoResult]) -> None:

@@ -3,14 +3,16 @@ reports per target, exits 0 only when all was delivered, and can run again."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from click.testing import CliRunner
 
-from hub.cli import build_cli
+from hub.cli import build_cli, cmd_ops
 from hub.cli.state import CliState
 from hub.demo_types import DemoConnection
 from hub.plugin import hookimpl
@@ -91,3 +93,24 @@ def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
                                 ["demo", "--once", "--dir", str(tmp_path)])
     assert result.exit_code != 0 and "not a LedgerHub demo folder" in result.output
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_demo_serves_at_once_and_syncs_in_the_background(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeBooks()
+    served: list[tuple[str, int, bool]] = []
+
+    def fake_serve(hub: Any, host: str, port: int, *, worker: bool, interval: float) -> None:
+        served.append((host, port, worker))
+        for _ in range(1000):  # the UI is "up" while the background sync delivers
+            if len(fake.objects) >= 10:
+                return
+            threading.Event().wait(0.01)
+
+    monkeypatch.setattr(cmd_ops, "serve_app", fake_serve)
+    args = ["demo", "--dir", str(tmp_path / "d"), "--repair-orders", "4", "--port", "5999"]
+    result = CliRunner().invoke(demo_cli(fake, DemoOffers()), args)
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 5999, False)]
+    assert "Sign in as owner@demo.example with password" in result.output
+    assert len(fake.objects) >= 10
