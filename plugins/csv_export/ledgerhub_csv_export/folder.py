@@ -110,7 +110,7 @@ class ExportFolder:
         self._handles: dict[str, BinaryIO] = {}
         self._sizes: dict[str, int] = {}
         self._created_files = False
-        self._thread_lock = threading.RLock()
+        self._thread_lock = threading.Lock()
         self._lock_depth = 0
 
     @property
@@ -179,13 +179,6 @@ class ExportFolder:
         """Hold the folder's lock: bring the in-memory view up to date with the manifest and
         repair anything a crashed writer left. Uncommitted rows are discarded on the way out."""
         with self._thread_lock:
-            if self._lock_depth:
-                self._lock_depth += 1
-                try:
-                    yield self
-                finally:
-                    self._lock_depth -= 1
-                return
             # Recreated if someone deleted the folder: the export starts over from then on.
             self.state_dir.mkdir(parents=True, exist_ok=True)
             with open(self.state_dir / LOCK, "a+b") as lock_fh:
