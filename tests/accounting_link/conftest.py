@@ -195,6 +195,7 @@ class WebConnector:
     soap: Any
     books: FakeQuickBooks
     username: str
+    country: str = "US"
 
     def run(self, password: str = API_KEY, *, lose_response_of: int | None = None,
             crash_after: int | None = None) -> Run:
@@ -209,7 +210,7 @@ class WebConnector:
             return run
         ticket = auth[0]
         while True:
-            document = self.soap.sendRequestXML(ticket, "", "C:\\Books\\shop.qbw", "US", 13, 0)
+            document = self.soap.sendRequestXML(ticket, "", "C:\\Books\\shop.qbw", self.country, 13, 0)
             if not document:
                 run.last_error = self.soap.getLastError(ticket)
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 from typing import Any
 
@@ -79,3 +80,17 @@ def test_a_generated_history_arrives_whole(web_connector: WebConnector, quickboo
     warned = [w for r in history for d in al_hub.delivery_history(al_shop.id, r.kind, r.id)[-1:]
               for w in d.warnings if "total" in w]
     assert warned == []  # QuickBooks' totals match every repair order's
+
+
+def test_sales_tax_item_is_sent_to_us_quickbooks_only(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                                      al_hub: Hub, al_shop: Any) -> None:
+    al_hub.connect(al_shop.id, "accounting_link",
+                   {"api_key": API_KEY, "location": "loc-1", "sales_tax_item": "Sales Tax"})
+    records = every_kind_records()[:6]
+    al_hub.ingest(al_shop.id, records)
+    web_connector.run()
+    assert "<ItemSalesTaxRef>" in quickbooks.requests[-1]
+    web_connector.country = "CA"
+    al_hub.ingest(al_shop.id, [replace(records[5], number="1001A")])
+    web_connector.run()
+    assert "<InvoiceModRq" in quickbooks.requests[-1] and "<ItemSalesTaxRef>" not in quickbooks.requests[-1]

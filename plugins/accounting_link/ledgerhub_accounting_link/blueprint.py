@@ -35,7 +35,8 @@ def _operations(service: WebConnectorService) -> dict[str, Callable[[SoapCall], 
         "clientVersion": lambda c: service.client_version(c.arg("strVersion")),
         "authenticate": lambda c: service.authenticate(c.arg("strUserName"), c.arg("strPassword")),
         "sendRequestXML": lambda c: service.send_request_xml(
-            c.arg("ticket"), _int(c.arg("qbXMLMajorVers"), 13), _int(c.arg("qbXMLMinorVers"), 0)),
+            c.arg("ticket"), _int(c.arg("qbXMLMajorVers"), 13), _int(c.arg("qbXMLMinorVers"), 0),
+            c.arg("qbXMLCountry")),
         "receiveResponseXML": lambda c: service.receive_response_xml(
             c.arg("ticket"), c.arg("response"), c.arg("hresult"), c.arg("message")),
         "connectionError": lambda c: service.connection_error(

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hub.errors import DeliveryError, RetryableError
 from hub.plugin.target import ConnectionContext, DeliveryResult, HubServices
@@ -49,9 +49,12 @@ def connection_id_from(username: str) -> int | None:
     return int(suffix) if username.strip().startswith(USERNAME_PREFIX) and suffix.isdigit() else None
 
 
-def build_context(ctx: ConnectionContext, *, reserve_names: bool = True) -> BuildContext:
-    """The builders' view of a connection."""
+def build_context(ctx: ConnectionContext, *, reserve_names: bool = True, country: str = "") -> BuildContext:
+    """The builders' view of a connection. A Canadian QuickBooks (``qbXMLCountry`` CA) has no
+    sales tax items, so the invoice's ``ItemSalesTaxRef`` is left out there."""
     settings = AccountingLinkSettings.from_mapping(ctx.settings)
+    if country.upper() == "CA":
+        settings = replace(settings, sales_tax_item="")
     return BuildContext(settings, ctx.shop, ctx.state, reserve_names=reserve_names)
 
 
@@ -68,6 +71,7 @@ class Conversation:
     done: int = 0
     last_error: str = ""
     counter: int = 0
+    country: str = ""
 
 
 class WebConnectorService:
@@ -191,7 +195,8 @@ class WebConnectorService:
             self._conversations[ticket] = conversation
         return [ticket, ""]
 
-    def send_request_xml(self, ticket: str, major_version: int = 13, minor_version: int = 0) -> str:
+    def send_request_xml(self, ticket: str, major_version: int = 13, minor_version: int = 0,
+                         country: str = "") -> str:
         """The next qbXML document (up to ``batch_size`` requests), or "" when there is none."""
         conversation = self._conversation(ticket)
         if conversation is None:
@@ -204,7 +209,8 @@ class WebConnectorService:
             conversation.last_error = (f"QuickBooks supports qbXML {major_version}.{minor_version}; "
                                        "LedgerHub needs 13.0 (QuickBooks 2014 or later).")
             return ""
-        bctx = build_context(ctx)
+        conversation.country = country or conversation.country
+        bctx = build_context(ctx, country=conversation.country)
         requests = []
         while conversation.ready and len(requests) < self.batch_size:
             step = conversation.ready.popleft()
@@ -245,7 +251,7 @@ class WebConnectorService:
             self._release(conversation, conversation.last_error)
             return -1
         self._note_exchange(ctx)
-        bctx = build_context(ctx)
+        bctx = build_context(ctx, country=conversation.country)
         for reply in replies:
             step = conversation.outstanding.pop(reply.request_id, None)
             if step is None:
