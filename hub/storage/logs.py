@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub.storage.models import DeliveryLogRow
@@ -37,8 +38,7 @@ def add_entry(session: Session, **values: object) -> None:
     session.add(DeliveryLogRow(**values))
 
 
-def query_entries(
-    session: Session,
+def entries_query(
     *,
     plugin: str | None = None,
     shop_id: str | None = None,
@@ -49,12 +49,8 @@ def query_entries(
     outcome: str | None = None,
     before_id: int | None = None,
     limit: int = 100,
-) -> list[LogEntry]:
-    """Entries matching every given filter, newest first.
-
-    Pass the last entry's id as *before_id* for the next page: the query stays an index range
-    scan however many rows the log holds (no OFFSET).
-    """
+) -> Select[tuple[DeliveryLogRow]]:
+    """The SELECT behind :func:`query_entries` (tests check its plan uses an index)."""
     query = select(DeliveryLogRow)
     if plugin is not None:
         query = query.where(DeliveryLogRow.plugin == plugin)
@@ -72,7 +68,16 @@ def query_entries(
         query = query.where(DeliveryLogRow.outcome == outcome)
     if before_id is not None:
         query = query.where(DeliveryLogRow.id < before_id)
-    rows = session.scalars(query.order_by(DeliveryLogRow.id.desc()).limit(max(1, min(limit, 1000))))
+    return query.order_by(DeliveryLogRow.id.desc()).limit(max(1, min(limit, 1000)))
+
+
+def query_entries(session: Session, **filters: Any) -> list[LogEntry]:
+    """Entries matching every given filter (see :func:`entries_query`), newest first.
+
+    Pass the last entry's id as ``before_id`` for the next page: the query stays an index range
+    scan however many rows the log holds (no OFFSET).
+    """
+    rows = session.scalars(entries_query(**filters))
     return [
         LogEntry(
             id=r.id,
