@@ -65,18 +65,10 @@ def qbo_sandbox(
         tax_rate=tax_rate,
         **options,
     )
-    server.start()
-    credentials = server.client_credentials
-    click.echo(f"QBO sandbox on {server.base_url}  (time scale {time_scale:g})")
-    click.echo(f"  discovery:     {server.discovery_url}")
-    click.echo(f"  API base:      {server.base_url}/v3")
-    click.echo(f"  client id:     {credentials.client_id}")
-    click.echo(f"  client secret: {credentials.client_secret}")
-    click.echo(f"  redirect URIs: {', '.join(credentials.redirect_uris)}")
-    click.echo(f"  realm:         {server.default_realm_id} ({country.upper()})")
-    click.echo(f"  admin:         {server.base_url}/admin/realms, {server.base_url}/admin/faults", nl=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        server.start()
+        _announce(server, time_scale)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -84,6 +76,19 @@ def qbo_sandbox(
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.stop()
+
+
+def _announce(server: SandboxServer, time_scale: float) -> None:
+    credentials = server.client_credentials
+    realm = server.state.realm(server.default_realm_id)
+    click.echo(f"QBO sandbox on {server.base_url}  (time scale {time_scale:g})")
+    click.echo(f"  discovery:     {server.discovery_url}")
+    click.echo(f"  API base:      {server.base_url}/v3")
+    click.echo(f"  client id:     {credentials.client_id}")
+    click.echo(f"  client secret: {credentials.client_secret}")
+    click.echo(f"  redirect URIs: {', '.join(credentials.redirect_uris)}")
+    click.echo(f"  realm:         {realm.realm_id} ({realm.country})")
+    click.echo(f"  admin:         {server.base_url}/admin/realms, {server.base_url}/admin/faults")
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -59,6 +59,13 @@ def present(
     return copy.deepcopy(stored)
 
 
+def listing(realm: Realm, entity: str) -> list[dict[str, Any]]:
+    """Every object of an entity as QBO would return it (inactive and voided ones too), in Id order."""
+    with realm.lock:
+        balances = names.customer_balances(realm) if entity == "Customer" else None
+        return [present(realm, entity, stored, balances) for stored in realm.ordered(entity)]
+
+
 def read(realm: Realm, entity: str, object_id: str) -> dict[str, Any]:
     """``GET /{entity}/{id}``."""
     with realm.lock:

@@ -164,7 +164,7 @@ class SandboxServer:
 
     def objects(self, realm_id: str, entity: str) -> list[dict[str, Any]]:
         """Copies of every object of ``entity`` (``"Invoice"`` or ``"invoice"``) in a realm."""
-        return self._realm(realm_id).snapshot(_entity(entity))
+        return company.listing(self._realm(realm_id), _entity(entity))
 
     def get_object(self, realm_id: str, entity: str, object_id: str) -> dict[str, Any] | None:
         """A copy of one object, or None."""

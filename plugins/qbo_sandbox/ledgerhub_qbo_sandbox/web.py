@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, redirect, request
 
 from ledgerhub_qbo_sandbox import gateway, jsonio
-from ledgerhub_qbo_sandbox.company import ENTITIES
+from ledgerhub_qbo_sandbox.company import ENTITIES, listing
 from ledgerhub_qbo_sandbox.oauth import ACCOUNTING_SCOPE, OAuthError
 from ledgerhub_qbo_sandbox.state import SandboxState
 
@@ -179,7 +179,7 @@ def _admin_routes(app: Flask, state: SandboxState) -> None:
         name = ENTITIES.get(entity.lower())
         if realm_id not in state.realms or name is None:
             return _json({"error": f"no realm {realm_id} or no entity {entity}"}, 404)
-        return _json({name: state.realms[realm_id].snapshot(name)})
+        return _json({name: listing(state.realms[realm_id], name)})
 
     @app.get("/admin/realms/<realm_id>/requests")
     def admin_requests(realm_id: str) -> Response:
