@@ -82,3 +82,13 @@ def test_the_demo_connection_runs_its_own_sandbox_and_approves_by_itself(qbo_hub
         demo.teardown()
     assert ledgerhub_qbo.ledgerhub_demo_connection(shop=Shop(id="ca", name="Maple", country="CA"),
                                                    workdir=tmp_path) is None
+
+
+def test_preview_works_before_the_shop_has_connected(qbo_hub, us_shop):
+    invoice = full_invoice()
+    qbo_hub.ingest(us_shop.id, [customer(), invoice])
+    [document] = qbo_hub.preview(us_shop.id, "qbo", invoice)
+    request = json.loads(document.body, parse_float=Decimal)
+    refs = {line["SalesItemLineDetail"]["ItemRef"]["value"] for line in request["body"]["Line"]}
+    assert "<Labor item id>" in refs and "<Parts item id>" in refs
+    assert request["body"]["DocNumber"] == "1042"
