@@ -24,6 +24,17 @@ CANADA_REASON = (
 )
 
 
+def company_country_refusal(country: str) -> str | None:
+    """Why a QuickBooks company of *country* cannot be used, or ``None`` for a US company."""
+    country = country.upper()
+    if country in ("US", "USA"):
+        return None
+    if country in ("CA", "CAN"):
+        return f"This QuickBooks company is set up for {country}, not the US. {CANADA_REASON}"
+    return (f"This QuickBooks company is set up for {country}; QuickBooks Online is offered for US "
+            "companies only.")
+
+
 class QboTarget(Target):
     """One-way delivery of customers, invoices and payments to QuickBooks Online."""
 
@@ -57,17 +68,14 @@ class QboTarget(Target):
         oauth.complete_authorization(ctx, settings_of(ctx), params)
 
     def connect(self, ctx: ConnectionContext) -> None:
-        """Pick a default income account and find or create the eight items."""
+        """Check the company is a US one, pick a default income account, and find or create
+        the eight items."""
         session = QboSession.open(ctx, self.limiter)
         try:
             company = session.call(lambda: session.api.read("CompanyInfo", session.api.realm_id))
-            country = str(company.get("Country") or "US").upper()
-            if country not in ("US", "USA"):
-                raise NeedsAttentionError(
-                    f"This QuickBooks company is set up for {country}, not the US. " + CANADA_REASON
-                    if country in ("CA", "CAN") else
-                    f"This QuickBooks company is set up for {country}; QuickBooks Online is offered "
-                    "for US companies only.")
+            refusal = company_country_refusal(str(company.get("Country") or "US"))
+            if refusal:
+                raise NeedsAttentionError(refusal)
             accounts = session.call(lambda: items.income_accounts(session.api))
             ctx.state.set(items.DEFAULT_ACCOUNT_KEY, items.default_income_account(accounts))
             self._ensure_items(session)
