@@ -45,13 +45,27 @@ def target_for(core: Core, target_name: str) -> Target:
     return target
 
 
-def validate_settings(target: Target, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Check *settings* with the target's schema; returns what to store."""
+def validate_settings(
+    target: Target, settings: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check *settings* with the target's schema; returns what to store: the schema's loaded
+    result (so a write-only field such as an API key is stored only as the schema transforms
+    it, e.g. hashed). With *previous* stored settings (a reconnect), a write-only field left
+    empty keeps its stored value."""
+    schema = target.settings_schema()
+    given = dict(settings)
+    if previous:
+        write_only = {name for name, f in schema.fields.items() if f.load_only}
+        given = {**previous, **{k: v for k, v in given.items() if not (k in write_only and v in ("", None))}}
     try:
-        target.settings_schema().load(dict(settings))
+        loaded = schema.load(given)
     except ValidationError as exc:
         raise ConfigurationError(f"invalid settings for {target.title}", _flatten(exc.messages)) from None
-    stored = dict(settings)
+    stored = dict(loaded) if isinstance(loaded, Mapping) else schema.dump(loaded)
+    try:
+        json.dumps(stored)
+    except TypeError:
+        stored = schema.dump(loaded)
     try:
         json.dumps(stored)
     except TypeError as exc:
@@ -65,7 +79,6 @@ def connect(core: Core, shop_id: str, target_name: str, settings: Mapping[str, A
     if start_mode not in START_MODES:
         raise ConfigurationError("invalid start mode", {"start_mode": ["must be 'forward' or 'history'"]})
     target = target_for(core, target_name)
-    stored = validate_settings(target, settings)
     now = core.now()
     with core.session_factory.begin() as session:
         shop = tenants.load_shop_row(tenants.shop_row(session, shop_id))
@@ -73,6 +86,7 @@ def connect(core: Core, shop_id: str, target_name: str, settings: Mapping[str, A
         if reason:
             raise ConfigurationError(reason, {"target": [reason]})
         row = conn_repo.find_connection(session, shop_id, target_name)
+        stored = validate_settings(target, settings, row.settings if row is not None else None)
         if row is None:
             row = ConnectionRow(
                 shop_id=shop_id,

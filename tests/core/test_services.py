@@ -85,7 +85,7 @@ def test_settings_are_validated_by_the_target_schema(hub: Hub, shop: Shop) -> No
     assert hub.connections(shop.id) == []
     cid = hub.connect(shop.id, "fake", {"company": "ACME", "label": "Books"})
     ctx = hub.services.connection(cid)
-    assert ctx is not None and ctx.settings == {"company": "ACME", "label": "Books"}
+    assert ctx is not None and ctx.settings == {"company": "ACME", "label": "Books", "key_fingerprint": ""}
     assert ctx.logger.name == "ledgerhub.plugin.fake"
     assert [c.target_name for c in hub.connections(shop.id)] == ["fake"]
 
@@ -161,3 +161,17 @@ def test_plugin_logger_is_per_plugin(hub: Hub, shop: Shop, fake_target: FakeBook
     assert [(r.name, r.getMessage()) for r in caplog.records if r.name.startswith("ledgerhub.plugin")] == [
         ("ledgerhub.plugin.fake", "sending C-1")
     ]
+
+
+def test_write_only_settings_are_stored_transformed_and_kept_on_reconnect(hub: Hub, shop: Shop) -> None:
+    from hub.storage.models import ConnectionRow
+
+    cid = hub.connect(shop.id, "fake", {"company": "ACME", "api_key": "key-PLAINTEXT-42"})
+    with hub.session_factory() as session:
+        stored = session.get(ConnectionRow, cid).settings
+    assert "key-PLAINTEXT-42" not in str(stored) and "api_key" not in stored
+    fingerprint = stored["key_fingerprint"]
+    assert fingerprint.startswith("fp-")
+    assert hub.connect(shop.id, "fake", {"company": "NEWCO", "api_key": ""}) == cid
+    ctx = hub.services.connection(cid)
+    assert ctx.settings["company"] == "NEWCO" and ctx.settings["key_fingerprint"] == fingerprint

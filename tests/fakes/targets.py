@@ -8,13 +8,14 @@ test can check deliveries across processes (the crash test).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from hub import (
     Action,
@@ -36,6 +37,16 @@ class FakeSettings(Schema):
 
     label = fields.String(load_default="")
     company = fields.String(load_default="ACME", validate=validate.Length(min=2, max=8))
+    api_key = fields.String(load_only=True)
+    key_fingerprint = fields.String(load_default="")
+
+    @post_load
+    def _fingerprint(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Keep only a fingerprint of the write-only key (as a real plugin keeps a hash)."""
+        key = data.pop("api_key", "")
+        if key:
+            data["key_fingerprint"] = "fp-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        return data
 
 
 @dataclass
