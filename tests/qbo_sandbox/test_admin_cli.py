@@ -66,7 +66,18 @@ def test_plugin_hook_offers_the_command() -> None:
 def test_command_serves_until_stopped(tmp_path: object) -> None:
     script = "from ledgerhub_qbo_sandbox.cli import qbo_sandbox; qbo_sandbox()"
     process = subprocess.Popen(
-        [sys.executable, "-c", script, "--port", "0", "--time-scale", "60", "--auto-approve"],
+        [
+            sys.executable,
+            "-c",
+            script,
+            "--port",
+            "0",
+            "--time-scale",
+            "60",
+            "--auto-approve",
+            "--fault",
+            "error_503=0.25",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ},
@@ -75,6 +86,11 @@ def test_command_serves_until_stopped(tmp_path: object) -> None:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert " on http://127.0.0.1:" in first, first
+        banner = [first]
+        while not banner[-1].startswith("  faults:"):
+            banner.append(process.stdout.readline())
+            assert banner[-1], f"the banner ended early: {banner}"
+        assert "'error_503': 0.25" in banner[-1]
         base = first.split(" on ")[1].split()[0]
         assert "time scale 60" in first
         discovery = requests.get(f"{base}/.well-known/openid_configuration", timeout=10).json()
@@ -88,6 +104,10 @@ def test_command_serves_until_stopped(tmp_path: object) -> None:
 def test_bad_options_are_refused_by_click() -> None:
     result = CliRunner().invoke(qbo_sandbox, ["--time-scale", "0"])
     assert result.exit_code == 2 and "time-scale" in result.output
+    result = CliRunner().invoke(qbo_sandbox, ["--fault", "error_500=2"])
+    assert result.exit_code == 2 and "between 0 and 1" in result.output
+    result = CliRunner().invoke(qbo_sandbox, ["--fault", "explode=1"])
+    assert result.exit_code == 2 and "unknown fault setting" in result.output
 
 
 def test_python_api_helpers() -> None:

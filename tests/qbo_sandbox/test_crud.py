@@ -28,6 +28,7 @@ def test_customer_item_invoice_payment_round_trip(us: Connected) -> None:
     payment(us.qb, jane.Id, created.Id, "50.00")
     assert Invoice.get(created.Id, qb=us.qb).Balance == Decimal("58.25")
     assert Customer.get(jane.Id, qb=us.qb).Balance == Decimal("58.25")
+    assert us.sandbox.objects(us.realm_id, "Customer")[0]["Balance"] == Decimal("58.25")
 
 
 def test_query_by_name_with_quote_and_by_doc_number(us: Connected) -> None:

@@ -47,6 +47,14 @@ from ledgerhub_qbo_sandbox.server import SandboxServer
     multiple=True,
     help="Redirect URI to register for the app (repeatable).",
 )
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SETTING=VALUE",
+    help="Fault injection, e.g. error_500=0.05, error_503=0.02, slow=0.1, slow_seconds=5, "
+    "drop_after_commit=0.01, unauthorized=0.01, throttle_format=xml, seed=7 (repeatable).",
+)
 def qbo_sandbox(
     port: int,
     time_scale: float,
@@ -54,6 +62,7 @@ def qbo_sandbox(
     country: str,
     tax_rate: Decimal,
     redirect_uris: tuple[str, ...],
+    faults: tuple[str, ...],
 ) -> None:
     """Run a local QuickBooks Online sandbox (OAuth 2 and the v3 API) until interrupted."""
     options = {"redirect_uris": redirect_uris} if redirect_uris else {}
@@ -65,6 +74,11 @@ def qbo_sandbox(
         tax_rate=tax_rate,
         **options,
     )
+    settings = dict(fault.partition("=")[::2] for fault in faults)
+    try:
+        server.faults.update(settings)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem), param_hint="--fault") from None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
@@ -89,6 +103,7 @@ def _announce(server: SandboxServer, time_scale: float) -> None:
     click.echo(f"  redirect URIs: {', '.join(credentials.redirect_uris)}")
     click.echo(f"  realm:         {realm.realm_id} ({realm.country})")
     click.echo(f"  admin:         {server.base_url}/admin/realms, {server.base_url}/admin/faults")
+    click.echo(f"  faults:        {server.faults.as_dict()}")
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
