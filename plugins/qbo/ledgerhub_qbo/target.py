@@ -87,6 +87,17 @@ class QboTarget(Target):
         oauth.revoke(ctx, settings_of(ctx))
         self._forget(ctx)
 
+    def income_account_choices(self, ctx: ConnectionContext) -> list[tuple[str, str]]:
+        """``(Id, name)`` of the company's income accounts, for the settings UI's mapping page;
+        empty (the page then takes typed Ids) when QuickBooks cannot be reached."""
+        try:
+            session = QboSession.open(ctx, self.limiter)
+            accounts = session.call(lambda: items.income_accounts(session.api))
+        except (QboFault, DeliveryError) as exc:
+            ctx.logger.warning("Listing QuickBooks income accounts failed: %s", exc)
+            return []
+        return [(a["Id"], a["Name"]) for a in accounts]
+
     def begin_batch(self, ctx: ConnectionContext) -> None:
         """Refresh the token if close to expiry; check the items are still there."""
         session = QboSession.open(ctx, self.limiter)
