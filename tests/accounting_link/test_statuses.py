@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+import zeep
+from ledgerhub_accounting_link import exchange
 from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
 
 from hub import Customer, Invoice, InvoiceStatus, Shop
@@ -162,3 +165,29 @@ def test_old_quickbooks_is_told_what_is_needed(soap: Any, al_hub: Hub, al_shop: 
     ticket = soap.authenticate(f"ledgerhub-{connection_id}", API_KEY)[0]
     assert soap.sendRequestXML(ticket, "", "", "US", 8, 0) in ("", None)
     assert "13.0" in soap.getLastError(ticket)
+
+
+def test_a_builder_bug_stops_only_that_record(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                              al_hub: Hub, al_shop: Shop, connection_id: int,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real_build = exchange.build
+
+    def broken(bctx: Any, step: Any, request_id: str) -> Any:
+        if step.delivery.kind == EntityKind.PARTS_RETURN:
+            raise ZeroDivisionError("boom")
+        return real_build(bctx, step, request_id)
+
+    monkeypatch.setattr(exchange, "build", broken)
+    al_hub.ingest(al_shop.id, every_kind_records())
+    assert web_connector.run().percents[-1] == 100
+    [stuck] = al_hub.needs_attention(connection_id)
+    assert stuck.source_id == "RET-1" and "could not build the qbXML request" in stuck.last_error
+    assert len(quickbooks.of_kind("Invoice")) == 1 and quickbooks.of_kind("VendorCredit") == []
+
+
+def test_an_unexpected_failure_is_a_soap_fault(soap: Any, server_app: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    service = server_app.blueprints["accounting_link_qbwc"].web_connector
+    monkeypatch.setattr(service, "server_version", lambda: 1 / 0)
+    with pytest.raises(zeep.exceptions.Fault, match="could not handle this call"):
+        soap.serverVersion()

@@ -7,6 +7,7 @@ user of that shop).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from ledgerhub_accounting_link.qwc import qwc_document, qwc_filename
 from ledgerhub_accounting_link.service import TARGET_NAME, WebConnectorService
 from ledgerhub_accounting_link.soap import SoapCall, SoapError, fault, parse_call, response
 
+log = logging.getLogger("ledgerhub.plugin.accounting_link")
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a big QuickBooks answer (a long query) stays well under this
 XML = "text/xml; charset=utf-8"
 
@@ -67,7 +69,13 @@ def create_blueprint(services: HubServices, service: WebConnectorService | None 
         if handler is None:
             return Response(fault(f"unknown operation {call.operation!r}", call.envelope_ns),
                             status=400, content_type=XML)
-        return Response(response(call, handler(call)), content_type=XML)
+        try:
+            result = handler(call)
+        except Exception:  # noqa: BLE001 - answer the Web Connector with a fault, not an HTML page
+            log.exception("Web Connector call %s failed", call.operation)
+            return Response(fault("LedgerHub could not handle this call; it is logged", call.envelope_ns,
+                                  code="Server"), status=500, content_type=XML)
+        return Response(response(call, result), content_type=XML)
 
     @bp.get("")
     @bp.get("/")

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from hub.errors import DeliveryError, RetryableError
+from hub.errors import DeliveryError, NeedsAttentionError, RetryableError
 from hub.plugin.target import ConnectionContext, DeliveryResult, HubServices
 from ledgerhub_accounting_link import exchange
 from ledgerhub_accounting_link.exchange import Finished, Purpose, Step
@@ -102,7 +102,10 @@ class WebConnectorService:
 
     def _complete(self, ctx: ConnectionContext, conversation: Conversation, delivery_id: int,
                   outcome: DeliveryResult | DeliveryError) -> None:
-        self.services.complete(ctx, delivery_id, outcome)
+        try:
+            self.services.complete(ctx, delivery_id, outcome)
+        except KeyError:  # the delivery is gone (its connection was reset); nothing to record
+            log.warning("connection %s: delivery %s no longer exists", ctx.connection_id, delivery_id)
         conversation.in_flight.discard(delivery_id)
         conversation.done += 1
         if isinstance(outcome, DeliveryError):
@@ -221,6 +224,12 @@ class WebConnectorService:
             except DeliveryError as exc:
                 self._complete(ctx, conversation, step.delivery.id, exc)
                 continue
+            except Exception as exc:  # noqa: BLE001 - one record's bug must not stop the others
+                log.exception("connection %s: building the request for delivery %s failed",
+                              ctx.connection_id, step.delivery.id)
+                self._complete(ctx, conversation, step.delivery.id,
+                               NeedsAttentionError(f"could not build the qbXML request: {exc!r}"))
+                continue
             if step.purpose == Purpose.ADD:
                 ctx.state.set(exchange.maybe_added_key(step.delivery), request_id)
             conversation.outstanding[request_id] = step
@@ -258,7 +267,13 @@ class WebConnectorService:
                 log.warning("connection %s: answer to unknown request %r",
                             ctx.connection_id, reply.request_id)
                 continue
-            planned = exchange.handle(bctx, step, reply)
+            try:
+                planned = exchange.handle(bctx, step, reply)
+            except Exception as exc:  # noqa: BLE001 - one record's bug must not stop the others
+                log.exception("connection %s: reading the answer for delivery %s failed",
+                              ctx.connection_id, step.delivery.id)
+                planned = Finished(NeedsAttentionError(
+                    f"could not read QuickBooks' answer ({reply.status_code} {reply.message}): {exc!r}"))
             if isinstance(planned, Finished):
                 self._complete(ctx, conversation, step.delivery.id, planned.outcome)
             else:

@@ -71,16 +71,18 @@ def response(call: SoapCall, result: str | int | list[str]) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
-def fault(message: str, envelope_ns: str = SOAP11_NS) -> bytes:
-    """A client fault naming what was wrong with the request."""
+def fault(message: str, envelope_ns: str = SOAP11_NS, code: str = "Client") -> bytes:
+    """A fault: ``Client`` (SOAP 1.2 ``Sender``) names what was wrong with the request,
+    ``Server`` (``Receiver``) says the failure was ours."""
     envelope, body = _envelope(envelope_ns)
     fault_element = etree.SubElement(body, f"{{{envelope_ns}}}Fault")
     if envelope_ns == SOAP12_NS:
-        code = etree.SubElement(fault_element, f"{{{envelope_ns}}}Code")
-        etree.SubElement(code, f"{{{envelope_ns}}}Value").text = "soap:Sender"
+        code_element = etree.SubElement(fault_element, f"{{{envelope_ns}}}Code")
+        value = "soap:Sender" if code == "Client" else "soap:Receiver"
+        etree.SubElement(code_element, f"{{{envelope_ns}}}Value").text = value
         reason = etree.SubElement(fault_element, f"{{{envelope_ns}}}Reason")
         etree.SubElement(reason, f"{{{envelope_ns}}}Text").text = message
     else:
-        etree.SubElement(fault_element, "faultcode").text = "soap:Client"
+        etree.SubElement(fault_element, "faultcode").text = f"soap:{code}"
         etree.SubElement(fault_element, "faultstring").text = message
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
