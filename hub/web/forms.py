@@ -153,8 +153,30 @@ def is_structured(schema_field: fields.Field) -> bool:
     return isinstance(schema_field, fields.Dict | fields.List | fields.Nested | fields.Tuple)
 
 
+_ACRONYMS = {"api": "API", "url": "URL", "id": "ID", "qbo": "QBO", "csv": "CSV", "oauth": "OAuth"}
+#: marshmallow's wording, and what a shop owner reads instead.
+_PLAIN_MESSAGES = {
+    "Missing data for required field.": "This is required.",
+    "Field may not be null.": "This is required.",
+    "Not a valid string.": "Enter text here.",
+    "Not a valid integer.": "Enter a whole number.",
+    "Not a valid number.": "Enter a number.",
+}
+
+
 def _humanise(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
+    words = name.replace("_", " ").strip().split()
+    if not words:
+        return name
+    shown = [_ACRONYMS.get(w.lower(), w) for w in words]
+    first = shown[0]
+    shown[0] = first if first.isupper() else first.capitalize()
+    return " ".join(shown)
+
+
+def plain_message(message: str) -> str:
+    """marshmallow's generic messages in words a shop owner reads."""
+    return _PLAIN_MESSAGES.get(message, message)
 
 
 def _input_type(name: str, schema_field: fields.Field) -> str:
@@ -239,5 +261,5 @@ def _as_field_errors(messages: Any) -> dict[str, list[str]]:
             for sub, sub_messages in _as_field_errors(value).items():
                 flat.setdefault(str(name), []).extend(f"{sub}: {m}" for m in sub_messages)
         else:
-            flat[str(name)] = [str(m) for m in (value if isinstance(value, list) else [value])]
+            flat[str(name)] = [plain_message(str(m)) for m in (value if isinstance(value, list) else [value])]
     return flat

@@ -64,7 +64,8 @@ def test_editing_keeps_the_stored_secret_and_mapping() -> None:
 def test_a_new_connection_must_give_the_secret() -> None:
     form = build_form(Settings)
     assert not form.validate({"folder": "/srv/x"})
-    assert by_name(form)["api_key"].errors == ["Missing data for required field."]
+    assert by_name(form)["api_key"].errors == ["This is required."]
+    assert by_name(form)["api_key"].label == "API key"
 
 
 def test_messages_for_unknown_fields_go_to_the_top() -> None:
