@@ -48,6 +48,7 @@ from hub.workers.local import LocalCluster
 ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 INGEST_CHUNK = 400
 TEMPLATE_SHOP = "bench-0000"
+PROGRESS_EVERY = 30.0
 
 
 def db_url(name: str) -> str:
@@ -196,7 +197,8 @@ def run_once(template: str, workers: int, redis_url: str, time_scale: float, sec
     cluster = LocalCluster(env, tmp / f"logs-{workers}")
     cluster.start_workers(workers)
     cluster.start_beat()
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline, next_report = started + timeout, started + PROGRESS_EVERY
     try:
         while True:
             with engine.connect() as conn:
@@ -204,9 +206,16 @@ def run_once(template: str, workers: int, redis_url: str, time_scale: float, sec
                                         "WHERE status NOT IN ('delivered', 'superseded')"))
             if left == 0:
                 break
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise SystemExit(f"{left} of {total} deliveries still open after {timeout}s\n"
                                  f"{cluster.logs()}")
+            if now > next_report:
+                rate = (total - left) / (now - started)
+                eta = f"{left / rate:.0f}s" if rate else "unknown"
+                print(f"  ... {workers} workers: {total - left}/{total} done, {rate:.0f}/s, {eta} to go",
+                      flush=True)
+                next_report = now + PROGRESS_EVERY
             time.sleep(0.5)
     finally:
         cluster.stop()
