@@ -138,3 +138,24 @@ def test_batch_mixes_queries_updates_and_voids(us: Connected) -> None:
     assert by_bid["v"]["Invoice"]["TotalAmt"] == 0
     assert Invoice.get(made.Id, qb=us.qb).TotalAmt == Decimal("0")
     assert json.loads(answer.text)["time"]
+
+
+def test_batch_with_a_requestid_is_replayed_and_limits_bids(us: Connected) -> None:
+    items = [{"bId": "b1", "operation": "create", "Customer": {"DisplayName": "Batch Once"}}]
+    first = raw(us, "POST", "batch", {"BatchItemRequest": items}, params={"requestid": "batch-1"})
+    again = raw(us, "POST", "batch", {"BatchItemRequest": items}, params={"requestid": "batch-1"})
+    assert first.json()["BatchItemResponse"] == again.json()["BatchItemResponse"]
+    assert Customer.count("DisplayName = 'Batch Once'", qb=us.qb) == 1
+    long_bid = [{"bId": "b" * 11, "operation": "create", "Customer": {"DisplayName": "Long bId"}}]
+    refused = raw(us, "POST", "batch", {"BatchItemRequest": long_bid}, params={"requestid": "batch-2"})
+    assert refused.status_code == 400
+    assert (
+        raw(us, "POST", "batch", {"BatchItemRequest": items}, params={"requestid": "x" * 37}).status_code
+        == 400
+    )
+
+
+def test_query_by_get_with_the_statement_in_the_url(us: Connected) -> None:
+    customer(us.qb, "Jane")
+    answer = raw(us, "GET", "query", params={"query": "select count(*) from customer"})
+    assert answer.json()["QueryResponse"]["totalCount"] == 1

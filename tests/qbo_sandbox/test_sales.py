@@ -10,6 +10,7 @@ import pytest
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.payment import Payment
+from quickbooks.objects.taxrate import TaxRate
 
 from .conftest import Connected
 from .helpers import customer, invoice, item, payment, sales_line
@@ -131,3 +132,25 @@ def test_updating_invoice_lines_recomputes_totals(billed: tuple[Connected, str, 
     updated = us.qb.update_object("Invoice", json.dumps(body, default=str))["Invoice"]
     assert updated["TotalAmt"] == Decimal("216.50")
     assert updated["SyncToken"] == "1"
+
+
+def test_an_invoice_cannot_drop_below_what_was_paid_on_it(billed: tuple[Connected, str, str]) -> None:
+    us, jane, invoice_id = billed
+    payment(us.qb, jane, invoice_id, "100.00")
+    current = us.qb.get_single_object("Invoice", invoice_id)["Invoice"]
+    lines = [line for line in current["Line"] if line["DetailType"] == "SalesItemLineDetail"]
+    lines[0]["Amount"] = Decimal("50.00")
+    body = {"Id": invoice_id, "SyncToken": current["SyncToken"], "sparse": True, "Line": lines}
+    assert code_of(lambda: us.qb.update_object("Invoice", json.dumps(body, default=str))) == 6000
+    assert Invoice.get(invoice_id, qb=us.qb).TotalAmt == Decimal("108.25")
+
+
+def test_tax_rates_are_readable_and_follow_the_company_setting(
+    make_company: Callable[..., Connected],
+) -> None:
+    us = make_company()
+    assert TaxRate.get("1", qb=us.qb).RateValue == Decimal("8.25")
+    us.sandbox.set_tax_rate(us.realm_id, "0.0725")
+    assert [rate.RateValue for rate in TaxRate.all(qb=us.qb)] == [Decimal("7.25")]
+    canada = make_company(country="CA")
+    assert {rate.Name for rate in TaxRate.all(qb=canada.qb)} >= {"GST", "HST ON", "PST BC"}

@@ -35,7 +35,7 @@ Pointing the libraries at it (plain HTTP needs ``OAUTHLIB_INSECURE_TRANSPORT=1``
 
 HTTP surface: ``/.well-known/openid_configuration``, ``/connect/oauth2`` (consent page),
 ``/oauth2/v1/tokens/bearer``, ``/v2/oauth2/tokens/revoke``, ``/v3/company/{realm}/{entity}[/{id}]``
-for customer, vendor, item, account, invoice, payment, taxcode, companyinfo, employee, plus
+for customer, vendor, item, account, invoice, payment, taxcode, taxrate, companyinfo, employee, plus
 ``/query`` and ``/batch``; admin JSON under ``/admin/realms[/{realm}/objects/{entity} | /requests |
 /throttle | /tax-rate]`` and ``/admin/faults``.
 

@@ -8,10 +8,12 @@ from ledgerhub_qbo_sandbox import company, errors, query
 from ledgerhub_qbo_sandbox.store import Realm
 
 MAX_ITEMS = 30
+#: With a requestid, QBO limits each bId to 10 characters.
+MAX_BID_WITH_REQUEST_ID = 10
 OPERATIONS = ("create", "update", "delete")
 
 
-def run(realm: Realm, body: Any) -> dict[str, Any]:
+def run(realm: Realm, body: Any, *, with_request_id: bool = False) -> dict[str, Any]:
     """Run every item of a batch; a failed item gets a Fault and does not stop the others."""
     if not isinstance(body, dict) or not isinstance(body.get("BatchItemRequest"), list):
         raise errors.required("BatchItemRequest")
@@ -27,6 +29,10 @@ def run(realm: Realm, body: Any) -> dict[str, Any]:
         bid = item.get("bId") if isinstance(item, dict) else None
         if not bid:
             raise errors.required("BatchItemRequest.bId")
+        if with_request_id and len(str(bid)) > MAX_BID_WITH_REQUEST_ID:
+            raise errors.invalid_value(
+                "bId", bid, f"at most {MAX_BID_WITH_REQUEST_ID} characters with a requestid"
+            )
         if bid in seen:
             raise errors.QboError(
                 2010,

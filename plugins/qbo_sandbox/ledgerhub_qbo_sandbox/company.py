@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerhub_qbo_sandbox import errors, lengths, names, sales, schema
-from ledgerhub_qbo_sandbox.store import Realm
+from ledgerhub_qbo_sandbox.store import US_TAX_RATE_ID, Realm
 from ledgerhub_qbo_sandbox.values import clean
 
 #: URL segment → entity name, for every entity the sandbox serves.
@@ -24,6 +24,7 @@ ENTITIES = {
     "invoice": "Invoice",
     "payment": "Payment",
     "taxcode": "TaxCode",
+    "taxrate": "TaxRate",
     "companyinfo": "CompanyInfo",
     "employee": "Employee",
 }
@@ -52,6 +53,8 @@ def present(
 
     ``balances`` (from :func:`names.customer_balances`) saves recomputing them per customer.
     """
+    if entity == "TaxRate" and realm.country == "US" and stored["Id"] == US_TAX_RATE_ID:
+        stored = {**stored, "RateValue": (realm.tax_rate * 100).normalize()}
     if entity == "Customer":
         stored = names.present_customer(
             stored, names.customer_balances(realm) if balances is None else balances

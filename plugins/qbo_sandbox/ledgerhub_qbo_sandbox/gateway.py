@@ -129,7 +129,7 @@ def _run(realm: Realm, parts: list[str], request: Request, entry: dict[str, Any]
         raise errors.malformed_body(f"the body is not JSON ({problem})") from None
     entry["body"] = body
     if operation == "batch":
-        answer = batch.run(realm, body)
+        answer = batch.run(realm, body, with_request_id="requestid" in request.args)
         entry["fault_codes"] = [
             item["Fault"]["Error"][0]["code"] for item in answer["BatchItemResponse"] if "Fault" in item
         ]

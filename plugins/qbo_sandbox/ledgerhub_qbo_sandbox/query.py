@@ -22,26 +22,13 @@ from ledgerhub_qbo_sandbox.names import customer_balances
 from ledgerhub_qbo_sandbox.store import Realm
 
 NAME_LISTS = ("Customer", "Vendor", "Item", "Account", "Employee")
-QUERYABLE = {
-    "Id",
-    "Name",
-    "DisplayName",
-    "DocNumber",
-    "Active",
-    "FullyQualifiedName",
-    "TxnDate",
-    "Type",
-    "GivenName",
-    "FamilyName",
-    "CompanyName",
-    "CustomerRef",
-    "AccountType",
-    "Sku",
-    "Balance",
-    "TotalAmt",
-    "MetaData.CreateTime",
-    "MetaData.LastUpdatedTime",
-}
+QUERYABLE = frozenset(
+    "Id Name DisplayName DocNumber Active FullyQualifiedName TxnDate Type GivenName FamilyName CompanyName "
+    "CustomerRef AccountType Sku Balance TotalAmt RateValue MetaData.CreateTime "
+    "MetaData.LastUpdatedTime".split()
+)
+#: Fields the server computes when an object is read (so a query on them needs the computed value).
+COMPUTED = frozenset({"Balance", "RateValue"})
 _NUMERIC = re.compile(r"-?\d+(\.\d+)?")
 _OPERATORS = {
     "=": operator.eq,
@@ -150,8 +137,8 @@ def run(realm: Realm, text: str) -> dict[str, Any]:
     if query.entity in NAME_LISTS and not any(cond.field == "Active" for cond in conditions):
         conditions.append(Condition("Active", "=", [True]))
     order = query.order_by or "Id"
-    # Computed fields (a customer's Balance) are filled in only when the query looks at them.
-    computed = "Balance" in {order, *(cond.field for cond in conditions)}
+    # Computed fields are filled in for every row only when the query looks at them.
+    computed = bool(COMPUTED & {order, *(cond.field for cond in conditions)})
     with realm.lock:
         rows = list(realm.table(query.entity).values())
         balances = customer_balances(realm) if query.entity == "Customer" else None

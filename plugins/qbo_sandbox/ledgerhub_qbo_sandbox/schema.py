@@ -16,49 +16,11 @@ from ledgerhub_qbo_sandbox import errors
 Spec = dict[str, Any]
 
 TEXT_FIELDS = frozenset(
-    {
-        "DisplayName",
-        "Title",
-        "GivenName",
-        "MiddleName",
-        "FamilyName",
-        "Suffix",
-        "CompanyName",
-        "PrintOnCheckName",
-        "Notes",
-        "Name",
-        "Description",
-        "DocNumber",
-        "PrivateNote",
-        "Type",
-        "AccountType",
-        "AccountSubType",
-        "Sku",
-        "TxnDate",
-        "DueDate",
-        "ShipDate",
-        "InvStartDate",
-        "ServiceDate",
-        "GlobalTaxCalculation",
-        "Address",
-        "FreeFormNumber",
-        "URI",
-        "DetailType",
-        "PaymentRefNum",
-        "AcctNum",
-        "ResaleNum",
-        "Line1",
-        "Line2",
-        "Line3",
-        "Line4",
-        "Line5",
-        "City",
-        "Country",
-        "CountrySubDivisionCode",
-        "PostalCode",
-        "TrackingNum",
-        "PurchaseDesc",
-    }
+    "DisplayName Title GivenName MiddleName FamilyName Suffix CompanyName PrintOnCheckName Notes Name "
+    "Description DocNumber PrivateNote Type AccountType AccountSubType Sku TxnDate DueDate ShipDate "
+    "InvStartDate ServiceDate GlobalTaxCalculation Address FreeFormNumber URI DetailType PaymentRefNum "
+    "AcctNum ResaleNum Line1 Line2 Line3 Line4 Line5 City Country CountrySubDivisionCode PostalCode "
+    "TrackingNum PurchaseDesc".split()
 )
 ID_FIELDS = frozenset({"value", "TxnId"})
 

@@ -56,6 +56,7 @@ CANADIAN_TAX_CODES: dict[str, tuple[str, list[tuple[str, Decimal]]]] = {
 }
 
 REQUEST_LOG_LIMIT = 5000
+US_TAX_RATE_ID = "1"
 
 
 @dataclass
@@ -157,6 +158,8 @@ def seed(realm: Realm) -> None:
     if realm.country == "US":
         realm.add("TaxCode", _tax_code("TAX", "TAX", "Taxable sales", True, []), object_id="TAX")
         realm.add("TaxCode", _tax_code("NON", "NON", "Non-taxable sales", False, []), object_id="NON")
+        # The one rate of the company's sales tax; its RateValue follows realm.tax_rate when read.
+        realm.add("TaxRate", _tax_rate("Sales Tax", realm.tax_rate * 100), object_id=US_TAX_RATE_ID)
     else:
         for code_id, (name, rates) in CANADIAN_TAX_CODES.items():
             rate_refs = [
@@ -168,6 +171,8 @@ def seed(realm: Realm) -> None:
                 for index, (rate_name, _percent) in enumerate(rates)
             ]
             realm.add("TaxCode", _tax_code(code_id, name, name, True, rate_refs), object_id=code_id)
+            for rate_id, rate_name, percent in canadian_rates(code_id):
+                realm.add("TaxRate", _tax_rate(rate_name, percent), object_id=rate_id)
     realm.add(
         "Employee",
         {"DisplayName": "Sam Technician", "GivenName": "Sam", "FamilyName": "Technician", "Active": True},
@@ -205,6 +210,18 @@ def _tax_code(
         "Hidden": False,
         "SalesTaxRateList": {"TaxRateDetail": rate_details},
         "PurchaseTaxRateList": {"TaxRateDetail": []},
+    }
+
+
+def _tax_rate(name: str, percent: Decimal) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Description": name,
+        "RateValue": percent.normalize(),
+        "Active": True,
+        "SpecialTaxType": "NONE",
+        "DisplayType": "ReadOnly",
+        "AgencyRef": {"value": "1"},
     }
 
 

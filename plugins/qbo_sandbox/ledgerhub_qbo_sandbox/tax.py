@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerhub_qbo_sandbox import errors
-from ledgerhub_qbo_sandbox.store import CANADIAN_TAX_CODES, Realm, canadian_rates
+from ledgerhub_qbo_sandbox.store import CANADIAN_TAX_CODES, US_TAX_RATE_ID, Realm, canadian_rates
 from ledgerhub_qbo_sandbox.values import money, ref_value
 
 US_CODES = ("TAX", "NON")
@@ -47,8 +47,8 @@ def compute(realm: Realm, taxed_lines: list[tuple[str, Decimal]], calculation: s
         total = money(taxable * realm.tax_rate)
         detail: dict[str, Any] = {"TotalTax": total}
         if taxable:
-            detail["TxnTaxCodeRef"] = {"value": "1"}
-            detail["TaxLine"] = [_tax_line(total, "1", realm.tax_rate * HUNDRED, taxable)]
+            detail["TxnTaxCodeRef"] = {"value": US_TAX_RATE_ID}
+            detail["TaxLine"] = [_tax_line(total, US_TAX_RATE_ID, realm.tax_rate * HUNDRED, taxable)]
         return detail
     if calculation == "NotApplicable":
         return {"TotalTax": ZERO}
