@@ -7,13 +7,16 @@ import logging
 import re
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.cli.state import fail, state
 from hub.cli.worker import run_worker, start_worker_thread
 from hub.domain.schemas import parse_kind
+
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -67,7 +70,7 @@ def serve_command(host: str, port: int, worker: bool, interval: float) -> None:
     serve_app(state().hub, host, port, worker=worker, interval=interval)
 
 
-def serve_app(hub: Any, host: str, port: int, *, worker: bool, interval: float) -> None:
+def serve_app(hub: Hub, host: str, port: int, *, worker: bool, interval: float) -> None:
     """Serve *hub*'s web app until Ctrl-C, with an optional worker thread."""
     import waitress
 

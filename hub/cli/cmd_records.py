@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from hub.domain.kinds import EntityKind
 from hub.domain.records import Location, Record, Shop, TaxCategory, TaxSettings
 from hub.domain.schemas import dump_shop, load_shop, parse_kind
 from hub.errors import ConfigurationError, RecordValidationError
+
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
 
 MAX_SHOWN_ERRORS = 50
 
@@ -89,7 +93,7 @@ def _check(file: Path, fmt: str, kind: EntityKind | None, size: int) -> tuple[li
 
 
 def _store(
-    hub: object, shop_id: str, file: Path, fmt: str, kind: EntityKind | None, size: int, chunk: int
+    hub: Hub, shop_id: str, file: Path, fmt: str, kind: EntityKind | None, size: int, chunk: int
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     batch: list[LineResult] = []
@@ -109,10 +113,10 @@ def _store(
     return counts
 
 
-def _ingest(hub: object, shop_id: str, batch: list[LineResult], counts: Counter[str]) -> None:
+def _ingest(hub: Hub, shop_id: str, batch: list[LineResult], counts: Counter[str]) -> None:
     records: list[Record] = [r.record for r in batch if r.record is not None]
     try:
-        outcomes = hub.ingest(shop_id, records)  # type: ignore[attr-defined]
+        outcomes = hub.ingest(shop_id, records)
     except RecordValidationError as exc:
         line = next(
             (

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
 
 log = logging.getLogger("ledgerhub.worker")
 
 
-def run_worker(hub: Any, stop: threading.Event, interval: float, *, once: bool = False) -> int:
+def run_worker(hub: Hub, stop: threading.Event, interval: float, *, once: bool = False) -> int:
     """Sync until *stop* is set (or one pass with *once*), waiting *interval* seconds between
     idle passes. A failing pass is logged and retried; returns how many deliveries went out."""
     delivered = 0
@@ -32,7 +35,7 @@ def run_worker(hub: Any, stop: threading.Event, interval: float, *, once: bool =
     return delivered
 
 
-def start_worker_thread(hub: Any, interval: float) -> tuple[threading.Thread, threading.Event]:
+def start_worker_thread(hub: Hub, interval: float) -> tuple[threading.Thread, threading.Event]:
     """Run :func:`run_worker` in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
     thread = threading.Thread(

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify, redirect, url_for
+
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
 
 log = logging.getLogger("ledgerhub.web")
 
 
-def create_app(hub: Any = None, test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(hub: Hub | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app serving *hub* (a :class:`hub.sync.runtime.Hub`).
 
     Without *hub*, one is built from the environment (:meth:`HubConfig.from_env`). The app's
@@ -50,7 +53,7 @@ def _index() -> Any:
     return jsonify({"api": "/api/v1", "openapi": "/api/v1/openapi.json"})
 
 
-def _init_ui(app: Flask, hub: Any) -> None:
+def _init_ui(app: Flask, hub: Hub) -> None:
     """The settings UI, when it is installed (it is built separately from the API)."""
     try:
         from hub.web.ui import init_ui
@@ -60,7 +63,7 @@ def _init_ui(app: Flask, hub: Any) -> None:
     init_ui(app, hub)
 
 
-def _register_plugin_blueprints(app: Flask, hub: Any) -> None:
+def _register_plugin_blueprints(app: Flask, hub: Hub) -> None:
     for plugin_name, blueprints in hub.host.call_each("ledgerhub_blueprints", services=hub.services):
         for blueprint in blueprints:
             try:

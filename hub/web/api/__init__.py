@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
@@ -28,6 +28,9 @@ from hub.web.api.errors import (
 from hub.web.api.lookup import get_record
 from hub.web.api.openapi import MAX_RECORDS_PER_REQUEST, build_spec
 
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
+
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 install_blueprint_handlers(bp)
 
@@ -40,7 +43,7 @@ def _hub() -> Any:
     return current_app.extensions[EXTENSION]
 
 
-def init_api(app: Flask, hub: Any) -> None:
+def init_api(app: Flask, hub: Hub) -> None:
     """Register the API blueprint and its JSON error handling on *app*, serving *hub*."""
     app.extensions[EXTENSION] = hub
     app.config.setdefault("MAX_CONTENT_LENGTH", MAX_BODY_BYTES)

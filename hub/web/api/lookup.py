@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.domain.kinds import EntityKind
 from hub.domain.records import Record
 from hub.domain.schemas import load_record
 from hub.storage.outbox import count_by_status
 from hub.storage.records import record_versions
+
+if TYPE_CHECKING:
+    from hub.sync.runtime import Hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,7 @@ class StoredRecord:
     payload: dict[str, Any]
 
 
-def get_record(hub: Any, shop_id: str, kind: EntityKind, source_id: str) -> StoredRecord | None:
+def get_record(hub: Hub, shop_id: str, kind: EntityKind, source_id: str) -> StoredRecord | None:
     """The current version of *kind* *source_id* of *shop_id*, or ``None`` if never stored."""
     with hub.session_factory() as session:
         versions = record_versions(session, shop_id, kind.value, source_id)
@@ -39,7 +42,7 @@ def get_record(hub: Any, shop_id: str, kind: EntityKind, source_id: str) -> Stor
         return StoredRecord(load_record(kind, payload), current.version, current.received_at, payload)
 
 
-def delivery_counts(hub: Any, connection_id: int) -> dict[str, int]:
+def delivery_counts(hub: Hub, connection_id: int) -> dict[str, int]:
     """How many deliveries of a connection are in each status (``delivered``, ``pending``…).
 
     Stand-in for a facade method, like :func:`get_record`.
