@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import ledgerhub_qbo_sandbox
 import requests
@@ -63,24 +64,24 @@ def test_plugin_hook_offers_the_command() -> None:
     assert "--port" in help_text and "--time-scale" in help_text
 
 
-def test_command_serves_until_stopped(tmp_path: object) -> None:
-    script = "from ledgerhub_qbo_sandbox.cli import qbo_sandbox; qbo_sandbox()"
+def test_ledgerhub_qbo_sandbox_serves_until_stopped(tmp_path: Path) -> None:
+    # `ledgerhub qbo-sandbox`, through the hub's command group (what the console script runs).
+    command = [
+        "qbo-sandbox",
+        "--port",
+        "0",
+        "--time-scale",
+        "60",
+        "--auto-approve",
+        "--fault",
+        "error_503=0.25",
+    ]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            script,
-            "--port",
-            "0",
-            "--time-scale",
-            "60",
-            "--auto-approve",
-            "--fault",
-            "error_503=0.25",
-        ],
+        [sys.executable, "-c", "from hub.cli import main; main()", *command],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ},
+        cwd=tmp_path,
     )
     try:
         assert process.stdout is not None
