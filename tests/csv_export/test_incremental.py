@@ -103,6 +103,8 @@ def test_deleted_folder_is_recreated(ctx, out_dir: Path, kit) -> None:
 
 
 def test_unreadable_run_state_starts_a_new_run(ctx, out_dir: Path, kit) -> None:
+    ctx.state.set("run", "not even a mapping")
+    CsvExportTarget().begin_batch(ctx)
     ctx.state.set("run", {"id": "x", "folder": str(out_dir), "ended_at": "not a time"})
     target = CsvExportTarget()
     target.begin_batch(ctx)
@@ -110,3 +112,4 @@ def test_unreadable_run_state_starts_a_new_run(ctx, out_dir: Path, kit) -> None:
     target.end_batch(ctx)
     assert len(kit.summaries(out_dir)) == 1
     assert ctx.state.get("run")["ended_at"] == ctx.clock.isoformat()
+

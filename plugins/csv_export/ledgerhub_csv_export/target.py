@@ -69,7 +69,9 @@ class CsvExportTarget(Target):
         """Start a run, or continue the previous one if it ended less than :data:`RUN_GAP` ago."""
         folder = self._folder(ctx)
         now = ctx.now()
-        previous = ctx.state.get(_RUN_STATE) or {}
+        previous = ctx.state.get(_RUN_STATE)
+        if not isinstance(previous, dict):
+            previous = {}
         with folder.locked():
             if previous.get("folder") == str(folder.path) and previous.get("id") in folder.runs \
                     and _within_gap(previous.get("ended_at"), now):
