@@ -77,6 +77,7 @@ def _sparse_update(session: QboSession, entity: str, ref: ExternalRef, body: dic
 # Customers ---------------------------------------------------------------------------------
 
 def customer_marker(customer: Customer) -> str:
+    """The note we leave on a QuickBooks customer, by which we recognise it as ours later."""
     return f"Synced from the shop system (customer {customer.id})"
 
 
@@ -140,6 +141,7 @@ def deliver_customer(session: QboSession, delivery: Delivery, customer: Customer
 
 
 def customer_result(row: dict[str, Any], warnings: list[str]) -> DeliveryResult:
+    """The result of a written customer; the DisplayName used is kept with it."""
     return DeliveryResult(target_id=str(row["Id"]), data=_ref_data(row, DisplayName=row.get("DisplayName")),
                           warnings=tuple(warnings), detail=f"Customer {row['Id']}")
 
