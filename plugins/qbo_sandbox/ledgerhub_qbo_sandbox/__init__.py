@@ -51,7 +51,9 @@ balance, a Canadian line without a tax code, ...), 6070 Amount ≠ Qty × UnitPr
 ``include=allowduplicatedocnum``), 6240 duplicate name (DisplayName across customers, vendors
 and employees; Name among items and among accounts; compared case-insensitively), 1040 batch over
 30 items, 3001 throttled (HTTP 429), 401 with QBO's AuthenticationFailed body, 10000 injected
-500/503. A repeated ``requestid`` returns the first successful answer with no second effect.
+500/503. A repeated ``requestid`` returns the first successful answer with no second effect (a
+failed request is not remembered, so a corrected retry under the same id runs). Each realm keeps
+its last 5,000 requests in the log and its last 50,000 requestid answers.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def _answer(
                 return _json(state, cached.status, cached.body), "replayed"
             body = _run(realm, parts, request, entry)
             if request_id is not None:
-                realm.answers[request_id] = CachedAnswer(200, body)
+                realm.remember(request_id, CachedAnswer(200, body))
         entry["result_ids"] = _result_ids(body)
         return _json(state, 200, body), "ok"
     except errors.QboError as error:

@@ -8,7 +8,7 @@ customers and vendors). All access goes through ``realm.lock``.
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -56,6 +56,8 @@ CANADIAN_TAX_CODES: dict[str, tuple[str, list[tuple[str, Decimal]]]] = {
 }
 
 REQUEST_LOG_LIMIT = 5000
+#: How many requestid answers a realm remembers (QBO does not say how long it keeps them).
+REQUEST_ID_LIMIT = 50_000
 US_TAX_RATE_ID = "1"
 
 
@@ -80,8 +82,14 @@ class Realm:
     objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
-    answers: dict[str, CachedAnswer] = field(default_factory=dict)
+    answers: OrderedDict[str, CachedAnswer] = field(default_factory=OrderedDict)
     voided: set[tuple[str, str]] = field(default_factory=set)
+
+    def remember(self, request_id: str, answer: CachedAnswer) -> None:
+        """Keep the first answer to a requestid (the oldest are forgotten past a limit)."""
+        self.answers[request_id] = answer
+        while len(self.answers) > REQUEST_ID_LIMIT:
+            self.answers.popitem(last=False)
 
     def table(self, entity: str) -> dict[str, dict[str, Any]]:
         """The live Id → object mapping of one entity (create it empty if needed)."""
