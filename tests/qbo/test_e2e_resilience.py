@@ -61,9 +61,13 @@ def test_a_token_near_expiry_is_refreshed_before_the_batch(qbo_hub, sandbox, us_
     assert not any(e.get("status") == 401 for e in sandbox.request_log(conn.realm))
 
 
-def test_a_revoked_grant_disconnects_with_reconnect_to_quickbooks(qbo_hub, sandbox, us_shop):
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+def test_a_revoked_or_expired_grant_disconnects_with_reconnect_to_quickbooks(qbo_hub, sandbox, us_shop, how):
     conn = connect(qbo_hub, sandbox, us_shop)
-    _auth_client(sandbox).revoke(token=_tokens(conn)["refresh_token"])
+    if how == "revoked":
+        _auth_client(sandbox).revoke(token=_tokens(conn)["refresh_token"])
+    else:
+        sandbox.advance(101 * 86400)  # past the refresh token's 100 days
     qbo_hub.ingest(us_shop.id, [customer()])
     report = qbo_hub.sync(conn.connection_id)
     assert report.disconnected == [conn.connection_id]
