@@ -76,6 +76,7 @@ def _answer(
     state: SandboxState, realm: Realm, path: str, request: Request, entry: dict[str, Any]
 ) -> tuple[Response, str]:
     request_id = request.args.get("requestid")
+    payload = request.get_data()  # read before taking the realm's lock: a slow client holds up no one
     try:
         parts = [part for part in path.split("/") if part]
         if not parts:
@@ -100,7 +101,7 @@ def _answer(
             if request_id is not None and request_id in realm.answers:
                 cached = realm.answers[request_id]
                 return _json(state, cached.status, cached.body), "replayed"
-            body = _run(realm, parts, request, entry)
+            body = _run(realm, parts, request, payload, entry)
             if request_id is not None:
                 realm.remember(request_id, CachedAnswer(200, body))
         entry["result_ids"] = _result_ids(body)
@@ -113,10 +114,12 @@ def _answer(
         return _fault(state, errors.system_failure(500)), "crash"
 
 
-def _run(realm: Realm, parts: list[str], request: Request, entry: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    realm: Realm, parts: list[str], request: Request, payload: bytes, entry: dict[str, Any]
+) -> dict[str, Any]:
     operation = parts[0].lower()
     if operation == "query":
-        text = request.args.get("query") if request.method == "GET" else request.get_data(as_text=True)
+        text = request.args.get("query") if request.method == "GET" else payload.decode("utf-8", "replace")
         entry["query"] = text
         return query.run(realm, text or "")
     if request.method != "POST" or len(parts) != 1:
@@ -124,7 +127,7 @@ def _run(realm: Realm, parts: list[str], request: Request, entry: dict[str, Any]
             500, "Unsupported Operation", f"{request.method} {'/'.join(parts)} is not supported", status=400
         )
     try:
-        body = jsonio.loads(request.get_data() or b"{}")
+        body = jsonio.loads(payload or b"{}")
     except ValueError as problem:
         raise errors.malformed_body(f"the body is not JSON ({problem})") from None
     entry["body"] = body
