@@ -27,8 +27,9 @@ from flask import (
 )
 
 from hub.web.ui import gateway
+from hub.web.ui.errors import with_error_pages
 
-bp = Blueprint("auth", __name__)
+bp = with_error_pages(Blueprint("auth", __name__))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,8 +120,7 @@ def sign_in() -> Any:
             error = "That e-mail address and password do not match. Check them and try again."
         else:
             session.clear()
-            session[SESSION_KEY] = {"email": user.email, "shop_id": user.shop_id,
-                                    "operator": user.operator}
+            session[SESSION_KEY] = {"email": user.email, "shop_id": user.shop_id, "operator": user.operator}
             session.permanent = True
             signed_in = SignedIn(**session[SESSION_KEY])
             return redirect(_safe_next(request.args.get("next")) or home_url(signed_in))

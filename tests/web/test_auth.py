@@ -82,3 +82,13 @@ def test_operator_opens_every_shop_and_the_admin_page(ui: UiClient, hub) -> None
 
 def test_shop_user_cannot_open_admin(owner: UiClient) -> None:
     assert owner.get("/admin/").status_code == 403
+
+
+def test_errors_are_explained_on_a_page(owner: UiClient, hub) -> None:
+    hub.create_shop(Shop(id="shop-2", name="Other Garage"))
+    forbidden = owner.get("/shops/shop-2/settings/accounting/")
+    assert forbidden.status_code == 403
+    assert "You are signed in for another shop." in forbidden.get_data(as_text=True)
+    expired = owner.client.post("/shops/shop-1/settings/ro-info/", data={"rate": "9"})
+    assert expired.status_code == 400
+    assert "This form has expired" in expired.get_data(as_text=True)

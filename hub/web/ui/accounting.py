@@ -11,9 +11,10 @@ from hub.web.auth import shop_user_required
 from hub.web.forms import SchemaForm, build_form
 from hub.web.ui import gateway
 from hub.web.ui.cards import build_cards
+from hub.web.ui.errors import with_error_pages
 from hub.web.ui.lookups import connection_or_404, shop_or_404, target_or_404
 
-bp = Blueprint("accounting", __name__, url_prefix="/shops/<shop_id>/settings/accounting")
+bp = with_error_pages(Blueprint("accounting", __name__, url_prefix="/shops/<shop_id>/settings/accounting"))
 
 PENDING_AUTH_KEY = "ledgerhub_pending_authorization"
 

@@ -8,9 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from hub.web.auth import operator_required
 from hub.web.ui import gateway
+from hub.web.ui.errors import with_error_pages
 from hub.web.ui.lookups import shop_or_404
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = with_error_pages(Blueprint("admin", __name__, url_prefix="/admin"))
 
 #: Feature switches an operator may set, with what each one means.
 KNOWN_FEATURES: dict[str, str] = {

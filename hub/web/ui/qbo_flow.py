@@ -15,10 +15,11 @@ from hub.errors import ConfigurationError, HubError
 from hub.web.auth import current_user, shop_user_required
 from hub.web.ui import gateway
 from hub.web.ui.accounting import PENDING_AUTH_KEY
+from hub.web.ui.errors import with_error_pages
 from hub.web.ui.labels import START_MODES
 from hub.web.ui.lookups import connection_or_404, shop_or_404, target_or_404
 
-bp = Blueprint("qbo_flow", __name__)
+bp = with_error_pages(Blueprint("qbo_flow", __name__))
 
 
 @bp.route("/settings/accounting/<target_name>/callback")

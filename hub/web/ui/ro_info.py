@@ -11,9 +11,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hub.domain.records import TaxCategory, TaxSettings
 from hub.web.auth import shop_user_required
 from hub.web.ui import gateway
+from hub.web.ui.errors import with_error_pages
 from hub.web.ui.lookups import shop_or_404
 
-bp = Blueprint("ro_info", __name__, url_prefix="/shops/<shop_id>/settings/ro-info")
+bp = with_error_pages(Blueprint("ro_info", __name__, url_prefix="/shops/<shop_id>/settings/ro-info"))
 
 CATEGORY_LABELS: dict[TaxCategory, str] = {
     TaxCategory.LABOR: "Labor",

@@ -14,10 +14,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from hub.errors import HubError
 from hub.web.auth import shop_user_required
 from hub.web.ui import gateway
+from hub.web.ui.errors import with_error_pages
 from hub.web.ui.labels import all_kinds, kind_label, record_label
 from hub.web.ui.lookups import shop_or_404, target_or_404
 
-bp = Blueprint("sync_log", __name__, url_prefix="/shops/<shop_id>/logs")
+bp = with_error_pages(Blueprint("sync_log", __name__, url_prefix="/shops/<shop_id>/logs"))
 
 PAGE_SIZE = 50
 CSV_MAX_ROWS = 200_000
