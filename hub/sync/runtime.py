@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hub.config import HubConfig
 from hub.domain.kinds import DEPENDENCY_ORDER, EntityKind
@@ -48,6 +49,8 @@ __all__ = [
     "StoredRecord",
     "SyncReport",
 ]
+
+INGEST_ATTEMPTS = 3
 
 
 @dataclass(kw_only=True)
@@ -162,8 +165,16 @@ class Hub:
 
     def ingest(self, shop_id: str, records: Sequence[Record]) -> list[IngestOutcome]:
         """Store *records* as versions and queue their deliveries; all-or-nothing."""
-        with self.session_factory.begin() as session:
-            return ingest_records(session, self.targets, shop_id, records, self.now())
+        for attempt in range(INGEST_ATTEMPTS):
+            try:
+                with self.session_factory.begin() as session:
+                    return ingest_records(session, self.targets, shop_id, records, self.now())
+            except IntegrityError:
+                # A concurrent call stored the same record (or version) first; the whole call
+                # rolled back, so running it again on the new state is safe.
+                if attempt == INGEST_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def records_for(
         self,

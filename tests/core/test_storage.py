@@ -225,3 +225,24 @@ def test_get_record_and_delivery_counts(hub: Hub, shop: Shop) -> None:
     assert hub.delivery_counts(cid) == {"pending": 2, "superseded": 1}
     hub.sync()
     assert hub.delivery_counts(cid) == {"delivered": 2, "superseded": 1}
+
+
+def test_ingest_retries_when_a_concurrent_call_won_a_race(hub: Hub, shop: Shop, monkeypatch) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    import hub.sync.runtime as runtime
+
+    real = runtime.ingest_records
+    calls = []
+
+    def racing(session, *args):
+        calls.append(1)
+        if len(calls) == 1:
+            real(session, *args)  # writes, then loses the race: everything must roll back
+            raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: records"))
+        return real(session, *args)
+
+    monkeypatch.setattr(runtime, "ingest_records", racing)
+    outcomes = hub.ingest(shop.id, [customer()])
+    assert len(calls) == 2 and [o.status for o in outcomes] == ["created"]
+    assert [v for _, v in hub.records_for(shop.id)] == [1]
