@@ -154,3 +154,52 @@ def test_tax_rates_are_readable_and_follow_the_company_setting(
     assert [rate.RateValue for rate in TaxRate.all(qb=us.qb)] == [Decimal("7.25")]
     canada = make_company(country="CA")
     assert {rate.Name for rate in TaxRate.all(qb=canada.qb)} >= {"GST", "HST ON", "PST BC"}
+
+
+def test_discount_and_description_lines(us: Connected) -> None:
+    jane, labor = customer(us.qb, "Jane"), item(us.qb, "Labor")
+    body = {
+        "CustomerRef": {"value": jane.Id},
+        "Line": [
+            {
+                "Amount": 200,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": labor.Id}, "TaxCodeRef": {"value": "TAX"}},
+            },
+            {
+                "DetailType": "DescriptionOnly",
+                "Description": "Checked brakes, no charge",
+                "DescriptionLineDetail": {},
+            },
+            {
+                "Amount": 0,
+                "DetailType": "DiscountLineDetail",
+                "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10},
+            },
+        ],
+    }
+    created = us.qb.create_object("Invoice", json.dumps(body))["Invoice"]
+    discount = next(line for line in created["Line"] if line["DetailType"] == "DiscountLineDetail")
+    assert discount["Amount"] == Decimal("20.00")
+    # Tax is on the taxable lines before the discount (ApplyTaxAfterDiscount is false).
+    assert created["TxnTaxDetail"]["TotalTax"] == Decimal("16.50")
+    assert created["TotalAmt"] == Decimal("196.50")
+    assert [line["Id"] for line in created["Line"][:3]] == ["1", "2", "3"]
+
+
+def test_inventory_items_need_their_accounts_and_quantities(us: Connected) -> None:
+    body = {"Name": "Brake Pads", "Type": "Inventory", "IncomeAccountRef": {"value": "1"}}
+    with pytest.raises(QuickbooksException) as raised:
+        us.qb.create_object("Item", json.dumps(body))
+    assert raised.value.error_code == 2020
+    complete = {
+        **body,
+        "ExpenseAccountRef": {"value": "5"},
+        "AssetAccountRef": {"value": "6"},
+        "QtyOnHand": 12,
+        "InvStartDate": "2026-01-01",
+        "TrackQtyOnHand": True,
+    }
+    made = us.qb.create_object("Item", json.dumps(complete))["Item"]
+    assert made["IncomeAccountRef"] == {"value": "1", "name": "Sales of Product Income"}
+    assert made["QtyOnHand"] == 12
