@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ledgerhub_accounting_link.conversation import STATE_KEY
 from ledgerhub_accounting_link.fake_quickbooks import FakeQuickBooks
+from ledgerhub_accounting_link.service import WebConnectorService
+from ledgerhub_accounting_link.simulator import run_web_connector
 
 from hub import Shop
 from hub.domain.kinds import EntityKind
@@ -45,13 +48,26 @@ def test_lost_answer_is_not_added_twice(web_connector: WebConnector, quickbooks:
     assert warned
 
 
-def test_lost_answer_after_server_restart_waits_for_the_lease(web_connector: WebConnector,
-                                                              quickbooks: FakeQuickBooks, al_hub: Hub,
-                                                              al_shop: Shop, server_app: Any,
-                                                              clock: Any) -> None:
+def test_another_web_process_continues_the_run(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                               al_hub: Hub, al_shop: Shop, connection_id: int) -> None:
+    al_hub.ingest(al_shop.id, every_kind_records())
+    web_connector.run(crash_after=1)
+    # A restarted (or another) web process knows nothing in memory; the run lives in the state.
+    run = run_web_connector(WebConnectorService(al_hub.services), quickbooks, f"ledgerhub-{connection_id}",
+                            API_KEY)
+    assert run.percents[-1] == 100
+    assert _counts(quickbooks) == EXPECTED
+    assert _all_delivered(al_hub, al_shop)
+
+
+def test_a_lost_run_record_waits_for_the_lease(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                               al_hub: Hub, al_shop: Shop, connection_id: int,
+                                               clock: Any) -> None:
     al_hub.ingest(al_shop.id, every_kind_records())
     web_connector.run(lose_response_of=1)
-    server_app.blueprints["accounting_link_qbwc"].web_connector._conversations.clear()  # restart
+    ctx = al_hub.services.connection(connection_id)
+    assert ctx is not None
+    ctx.state.set(STATE_KEY, None)  # the run's record is gone: its claims are all that is left
     assert web_connector.run().auth[1] == "none"  # still claimed by the lost run
     clock.advance(seconds=al_hub.config.lease_seconds + 1)
     assert web_connector.run().percents[-1] == 100

@@ -1,27 +1,28 @@
 """The Web Connector conversation: authenticate, hand out qbXML, read the answers.
 
-Conversations live in memory, keyed by ticket, and survive nothing on purpose: everything that
-must outlive one (what was delivered, which adds may have happened) is in the hub's outbox and
-the connection's state. A conversation that ends early (``closeConnection`` with requests still
-unanswered, ``connectionError``, a ticket replaced by a new login) hands its deliveries back as
-retryable, so the next run picks them up; an add whose answer never came is re-checked with a
-query before it is sent again (see :mod:`ledgerhub_accounting_link.exchange`).
+Each run (one ticket) is stored in the connection's state (:mod:`.conversation`), so any web
+process can answer any call and a restart loses nothing. Everything else that must outlive a run
+is in the hub's outbox and the connection's state. A run that ends early (``closeConnection``
+with requests unanswered, ``connectionError``, an ``hresult``, a new login replacing it) hands
+its deliveries back as retryable with no delay, so the next run picks them up; an add whose
+answer never came is re-checked with a query before it is sent again (see
+:mod:`ledgerhub_accounting_link.exchange`).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from hub.errors import DeliveryError, NeedsAttentionError, RetryableError
 from hub.plugin.target import ConnectionContext, DeliveryResult, HubServices
+from ledgerhub_accounting_link import conversation as store
 from ledgerhub_accounting_link import exchange
-from ledgerhub_accounting_link.exchange import Finished, Purpose, Step
+from ledgerhub_accounting_link.conversation import Conversation
+from ledgerhub_accounting_link.exchange import Finished, Purpose
 from ledgerhub_accounting_link.login_limit import LoginLimiter
 from ledgerhub_accounting_link.qbxml.context import BuildContext
 from ledgerhub_accounting_link.qbxml.document import render
@@ -34,7 +35,7 @@ SERVER_VERSION = "LedgerHub Accounting Link 1.0"
 LAST_EXCHANGE_KEY = "last-exchange"
 NOT_VALID_USER = "nvu"
 NOTHING_TO_DO = "none"
-SESSION_IDLE_SECONDS = 3600.0
+UNKNOWN_RUN = "This run is unknown or already over; the next scheduled run continues."
 log = logging.getLogger("ledgerhub.plugin.accounting_link")
 
 
@@ -58,99 +59,68 @@ def build_context(ctx: ConnectionContext, *, reserve_names: bool = True, country
     return BuildContext(settings, ctx.shop, ctx.state, reserve_names=reserve_names)
 
 
-@dataclass
-class Conversation:
-    """One Web Connector run, from ``authenticate`` to ``closeConnection``."""
-
-    ticket: str
-    connection_id: int
-    touched: float
-    ready: deque[Step] = field(default_factory=deque)
-    outstanding: dict[str, Step] = field(default_factory=dict)
-    in_flight: set[int] = field(default_factory=set)
-    done: int = 0
-    last_error: str = ""
-    counter: int = 0
-    country: str = ""
-
-
 class WebConnectorService:
     """The eight Web Connector operations over :class:`HubServices`."""
 
     def __init__(self, services: HubServices, *, clock: Callable[[], float] = time.monotonic,
                  batch_size: int = 20, limiter: LoginLimiter | None = None) -> None:
         self.services = services
-        self.clock = clock
         self.batch_size = batch_size
         self.limiter = limiter or LoginLimiter(clock)
-        self._conversations: dict[str, Conversation] = {}
-        self._ended_errors: dict[str, str] = {}
-        self._lock = threading.RLock()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
-    def _context(self, conversation: Conversation) -> ConnectionContext | None:
-        ctx = self.services.connection(conversation.connection_id)
+    def _connection(self, connection_id: int | None) -> ConnectionContext | None:
+        ctx = self.services.connection(connection_id) if connection_id is not None else None
         return ctx if ctx is not None and ctx.target_name == TARGET_NAME else None
 
-    def _conversation(self, ticket: str) -> Conversation | None:
-        with self._lock:
-            conversation = self._conversations.get(ticket)
-            if conversation is not None:
-                conversation.touched = self.clock()
-            return conversation
+    def _open(self, ticket: str) -> tuple[ConnectionContext, Conversation] | None:
+        """The live conversation of *ticket* with its connection."""
+        ctx = self._connection(store.connection_of(ticket))
+        run = store.load(ctx.state, ticket) if ctx is not None else None
+        if ctx is None or run is None or run.ended:
+            return None
+        return ctx, run
 
-    def _complete(self, ctx: ConnectionContext, conversation: Conversation, delivery_id: int,
+    def _complete(self, ctx: ConnectionContext, run: Conversation, delivery_id: int,
                   outcome: DeliveryResult | DeliveryError) -> None:
         try:
             self.services.complete(ctx, delivery_id, outcome)
         except KeyError:  # the delivery is gone (its connection was reset); nothing to record
             log.warning("connection %s: delivery %s no longer exists", ctx.connection_id, delivery_id)
-        conversation.in_flight.discard(delivery_id)
-        conversation.done += 1
+        run.in_flight.discard(delivery_id)
+        run.done += 1
         if isinstance(outcome, DeliveryError):
             log.info("connection %s delivery %s: %s", ctx.connection_id, delivery_id, outcome.message)
 
-    def _release(self, conversation: Conversation, reason: str) -> None:
+    def _release(self, ctx: ConnectionContext, run: Conversation, reason: str) -> None:
         """Hand unfinished deliveries back to the outbox as due again."""
-        ctx = self._context(conversation)
-        steps = [*conversation.outstanding.values(), *conversation.ready]
-        conversation.outstanding.clear()
-        conversation.ready.clear()
-        if ctx is None:
-            return
+        steps = [*run.outstanding.values(), *run.ready]
+        run.outstanding.clear()
+        run.ready.clear()
         for step in steps:
-            self._complete(ctx, conversation, step.delivery.id, RetryableError(reason, retry_after=0))
+            self._complete(ctx, run, step.delivery.id, RetryableError(reason, retry_after=0))
 
-    def _end(self, ticket: str, reason: str) -> Conversation | None:
-        with self._lock:
-            conversation = self._conversations.pop(ticket, None)
-        if conversation is not None:
-            self._release(conversation, reason)
-        return conversation
+    def _end(self, ctx: ConnectionContext, run: Conversation, reason: str, last_error: str = "") -> None:
+        self._release(ctx, run, reason)
+        run.ended = True
+        run.last_error = last_error or run.last_error
+        store.save(ctx.state, run)
 
-    def _expire_idle(self) -> None:
-        cutoff = self.clock() - SESSION_IDLE_SECONDS
-        with self._lock:
-            stale = [t for t, c in self._conversations.items() if c.touched < cutoff]
-        for ticket in stale:
-            self._end(ticket, "The Web Connector stopped answering; sent again on its next run")
-
-    def _fill(self, ctx: ConnectionContext, conversation: Conversation) -> None:
+    def _fill(self, ctx: ConnectionContext, run: Conversation) -> None:
         """Claim due deliveries until there is something to send or nothing is due."""
-        bctx = build_context(ctx)
-        while not conversation.ready:
-            claimed = [d for d in self.services.claim(ctx, self.batch_size)
-                       if d.id not in conversation.in_flight]
+        bctx = build_context(ctx, country=run.country)
+        while not run.ready:
+            claimed = [d for d in self.services.claim(ctx, self.batch_size) if d.id not in run.in_flight]
             if not claimed:
                 return
             for delivery in claimed:
-                conversation.in_flight.add(delivery.id)
+                run.in_flight.add(delivery.id)
                 planned = exchange.first_step(bctx, delivery)
                 if isinstance(planned, Finished):
-                    self._complete(ctx, conversation, delivery.id, planned.outcome)
+                    self._complete(ctx, run, delivery.id, planned.outcome)
                 else:
-                    conversation.ready.append(planned)
+                    run.ready.append(planned)
 
     def _note_exchange(self, ctx: ConnectionContext) -> None:
         self.services.mark_contact(ctx)
@@ -172,97 +142,88 @@ class WebConnectorService:
     def authenticate(self, username: str, password: str) -> list[str]:
         """``[ticket, ""]`` when there is work, ``[ticket, "none"]`` when not, ``nvu`` for a wrong
         user name or key (and, after repeated failures, for a while without checking)."""
-        self._expire_idle()
-        ticket = secrets.token_urlsafe(24)
         if self.limiter.locked(username):
-            return [ticket, NOT_VALID_USER]
-        connection_id = connection_id_from(username)
-        ctx = self.services.connection(connection_id) if connection_id is not None else None
+            return [secrets.token_urlsafe(24), NOT_VALID_USER]
+        ctx = self._connection(connection_id_from(username))
         # Only the secrets count: connect() puts the hash there and disconnect() removes it.
         stored = ctx.secrets.get(API_KEY_HASH) if ctx is not None else None
-        if ctx is None or ctx.target_name != TARGET_NAME or not verify_api_key(password, stored):
+        if ctx is None or not verify_api_key(password, stored):
             self.limiter.failed(username)
             log.warning("Web Connector login refused for user %r", username)
-            return [ticket, NOT_VALID_USER]
+            return [secrets.token_urlsafe(24), NOT_VALID_USER]
         self.limiter.succeeded(username)
-        with self._lock:
-            replaced = [t for t, c in self._conversations.items() if c.connection_id == connection_id]
-        for old in replaced:
-            self._end(old, "A new Web Connector run replaced an unfinished one")
+        previous = store.load(ctx.state)
+        if previous is not None and not previous.ended:
+            self._end(ctx, previous, "A new Web Connector run replaced an unfinished one")
         self._note_exchange(ctx)
-        conversation = Conversation(ticket=ticket, connection_id=ctx.connection_id, touched=self.clock())
-        self._fill(ctx, conversation)
-        if not conversation.ready:
-            return [ticket, NOTHING_TO_DO]
-        with self._lock:
-            self._conversations[ticket] = conversation
-        return [ticket, ""]
+        run = Conversation(ticket=store.new_ticket(ctx.connection_id), connection_id=ctx.connection_id)
+        self._fill(ctx, run)
+        run.ended = not run.ready
+        store.save(ctx.state, run)
+        return [run.ticket, NOTHING_TO_DO if run.ended else ""]
 
     def send_request_xml(self, ticket: str, major_version: int = 13, minor_version: int = 0,
                          country: str = "") -> str:
         """The next qbXML document (up to ``batch_size`` requests), or "" when there is none."""
-        conversation = self._conversation(ticket)
-        if conversation is None:
+        opened = self._open(ticket)
+        if opened is None:
             return ""
-        ctx = self._context(conversation)
-        if ctx is None:
-            conversation.last_error = "This connection was removed from LedgerHub."
-            return ""
+        ctx, run = opened
         if (major_version, minor_version) < (13, 0):
-            conversation.last_error = (f"QuickBooks supports qbXML {major_version}.{minor_version}; "
-                                       "LedgerHub needs 13.0 (QuickBooks 2014 or later).")
+            run.last_error = (f"QuickBooks supports qbXML {major_version}.{minor_version}; "
+                              "LedgerHub needs 13.0 (QuickBooks 2014 or later).")
+            store.save(ctx.state, run)
             return ""
-        conversation.country = country or conversation.country
-        bctx = build_context(ctx, country=conversation.country)
+        run.country = country or run.country
+        bctx = build_context(ctx, country=run.country)
         requests = []
-        while conversation.ready and len(requests) < self.batch_size:
-            step = conversation.ready.popleft()
-            conversation.counter += 1
-            request_id = f"{step.delivery.id}.{conversation.counter}"
+        while run.ready and len(requests) < self.batch_size:
+            step = run.ready.popleft()
+            run.counter += 1
+            request_id = f"{step.delivery.id}.{run.counter}"
             try:
                 requests.append(exchange.build(bctx, step, request_id))
             except DeliveryError as exc:
-                self._complete(ctx, conversation, step.delivery.id, exc)
+                self._complete(ctx, run, step.delivery.id, exc)
                 continue
             except Exception as exc:  # noqa: BLE001 - one record's bug must not stop the others
                 log.exception("connection %s: building the request for delivery %s failed",
                               ctx.connection_id, step.delivery.id)
-                self._complete(ctx, conversation, step.delivery.id,
+                self._complete(ctx, run, step.delivery.id,
                                NeedsAttentionError(f"could not build the qbXML request: {exc!r}"))
                 continue
             if step.purpose == Purpose.ADD:
                 ctx.state.set(exchange.maybe_added_key(step.delivery), request_id)
-            conversation.outstanding[request_id] = step
-            if not conversation.ready:
-                self._fill(ctx, conversation)
+            run.outstanding[request_id] = step
+            if not run.ready:
+                self._fill(ctx, run)
         if not requests:
-            conversation.last_error = "Nothing left to send."
-            return ""
-        return render(requests)
+            run.last_error = "Nothing left to send."
+        store.save(ctx.state, run)
+        return render(requests) if requests else ""
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str, message: str) -> int:
         """Apply QuickBooks' answers; the percentage done (100 = finished, negative = error)."""
-        conversation = self._conversation(ticket)
-        if conversation is None:
+        opened = self._open(ticket)
+        if opened is None:
             return -1
-        ctx = self._context(conversation)
-        if ctx is None:
-            conversation.last_error = "This connection was removed from LedgerHub."
-            return -1
+        ctx, run = opened
         if hresult:
-            conversation.last_error = f"QuickBooks could not run the request ({hresult}): {message}"
-            self._release(conversation, conversation.last_error)
+            run.last_error = f"QuickBooks could not run the request ({hresult}): {message}"
+            self._release(ctx, run, run.last_error)
+            store.save(ctx.state, run)
             return -1
         try:
             replies = parse(response)
         except ResponseError as exc:
-            conversation.last_error = f"Unreadable answer from QuickBooks: {exc}"
-            self._release(conversation, conversation.last_error)
+            run.last_error = f"Unreadable answer from QuickBooks: {exc}"
+            self._release(ctx, run, run.last_error)
+            store.save(ctx.state, run)
             return -1
         self._note_exchange(ctx)
-        bctx = build_context(ctx, country=conversation.country)
+        bctx = build_context(ctx, country=run.country)
         for reply in replies:
-            step = conversation.outstanding.pop(reply.request_id, None)
+            step = run.outstanding.pop(reply.request_id, None)
             if step is None:
                 log.warning("connection %s: answer to unknown request %r",
                             ctx.connection_id, reply.request_id)
@@ -275,48 +236,46 @@ class WebConnectorService:
                 planned = Finished(NeedsAttentionError(
                     f"could not read QuickBooks' answer ({reply.status_code} {reply.message}): {exc!r}"))
             if isinstance(planned, Finished):
-                self._complete(ctx, conversation, step.delivery.id, planned.outcome)
+                self._complete(ctx, run, step.delivery.id, planned.outcome)
             else:
-                conversation.ready.append(planned)
+                run.ready.append(planned)
         # QuickBooks stopped before these (stopOnError, a crash): re-plan; an add becomes a probe.
-        for step in list(conversation.outstanding.values()):
+        for step in list(run.outstanding.values()):
             replanned = exchange.first_step(bctx, step.delivery)
             if isinstance(replanned, Finished):
-                self._complete(ctx, conversation, step.delivery.id, replanned.outcome)
+                self._complete(ctx, run, step.delivery.id, replanned.outcome)
             else:
-                conversation.ready.append(replanned)
-        conversation.outstanding.clear()
-        if not conversation.ready:
-            self._fill(ctx, conversation)
-        if not conversation.ready:
+                run.ready.append(replanned)
+        run.outstanding.clear()
+        if not run.ready:
+            self._fill(ctx, run)
+        store.save(ctx.state, run)
+        if not run.ready:
             return 100
-        remaining = len(conversation.ready) + self.services.pending_count(ctx)
-        return max(1, min(99, 100 * conversation.done // (conversation.done + remaining)))
+        remaining = len(run.ready) + self.services.pending_count(ctx)
+        return max(1, min(99, 100 * run.done // (run.done + remaining)))
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
         """The Web Connector could not reach QuickBooks: end the run, keep the work for later."""
-        reason = f"The Web Connector could not open QuickBooks ({hresult}): {message}"
-        self._end(ticket, reason)
-        self._remember_error(ticket, reason)
+        opened = self._open(ticket)
+        if opened is not None:
+            reason = f"The Web Connector could not open QuickBooks ({hresult}): {message}"
+            self._end(*opened, reason, last_error=reason)
         return "DONE"
 
     def get_last_error(self, ticket: str) -> str:
         """The last problem of the run, shown in the Web Connector."""
-        conversation = self._conversation(ticket)
-        if conversation is None:
-            return self._ended_errors.get(ticket) or \
-                "This run is unknown or already over; the next scheduled run continues."
-        return conversation.last_error or "No error."
-
-    def _remember_error(self, ticket: str, message: str) -> None:
-        with self._lock:
-            if len(self._ended_errors) > 1000:
-                self._ended_errors.clear()
-            self._ended_errors[ticket] = message
+        ctx = self._connection(store.connection_of(ticket))
+        run = store.load(ctx.state, ticket) if ctx is not None else None
+        if run is None:
+            return UNKNOWN_RUN
+        return run.last_error or "No error."
 
     def close_connection(self, ticket: str) -> str:
         """End the run; anything unanswered is handed back for the next one."""
-        conversation = self._end(ticket, "The Web Connector ended the run before QuickBooks answered")
-        if conversation is None:
+        opened = self._open(ticket)
+        if opened is None:
             return "OK"
-        return f"OK: {conversation.done} record(s) processed"
+        ctx, run = opened
+        self._end(ctx, run, "The Web Connector ended the run before QuickBooks answered")
+        return f"OK: {run.done} record(s) processed"
