@@ -154,6 +154,7 @@ def test_soap_edges(server_url: str) -> None:
     soap12 = _post(server_url, '<serverVersion xmlns="http://developer.intuit.com/"/>', SOAP12,
                    "application/soap+xml")
     assert soap12.status_code == 200 and SOAP12.encode() in soap12.content
+    assert soap12.headers["Content-Type"].startswith("application/soap+xml")
     assert b"LedgerHub Accounting Link" in soap12.content
 
 

@@ -17,7 +17,7 @@ from hub.plugin.target import HubServices
 from ledgerhub_accounting_link import config
 from ledgerhub_accounting_link.qwc import qwc_document, qwc_filename
 from ledgerhub_accounting_link.service import TARGET_NAME, WebConnectorService
-from ledgerhub_accounting_link.soap import SoapCall, SoapError, fault, parse_call, response
+from ledgerhub_accounting_link.soap import SOAP11_NS, SoapCall, SoapError, fault, parse_call, response
 
 log = logging.getLogger("ledgerhub.plugin.accounting_link")
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a big QuickBooks answer (a long query) stays well under this
@@ -75,7 +75,8 @@ def create_blueprint(services: HubServices, service: WebConnectorService | None 
             log.exception("Web Connector call %s failed", call.operation)
             return Response(fault("LedgerHub could not handle this call; it is logged", call.envelope_ns,
                                   code="Server"), status=500, content_type=XML)
-        return Response(response(call, result), content_type=XML)
+        content_type = XML if call.envelope_ns == SOAP11_NS else "application/soap+xml; charset=utf-8"
+        return Response(response(call, result), content_type=content_type)
 
     @bp.get("")
     @bp.get("/")
