@@ -94,3 +94,14 @@ def test_sales_tax_item_is_sent_to_us_quickbooks_only(web_connector: WebConnecto
     al_hub.ingest(al_shop.id, [replace(records[5], number="1001A")])
     web_connector.run()
     assert "<InvoiceModRq" in quickbooks.requests[-1] and "<ItemSalesTaxRef>" not in quickbooks.requests[-1]
+
+
+def test_history_start_mode_sends_what_was_stored_before(soap: Any, quickbooks: FakeQuickBooks, al_hub: Hub,
+                                                         al_shop: Any) -> None:
+    al_hub.ingest(al_shop.id, every_kind_records())
+    connection = al_hub.connect(al_shop.id, "accounting_link", {"api_key": API_KEY, "location": "loc-1"},
+                                start_mode="history")
+    run = WebConnector(soap, quickbooks, f"ledgerhub-{connection}").run()
+    assert run.percents[-1] == 100
+    assert len(quickbooks.of_kind("Invoice")) == 1 and len(quickbooks.of_kind("ReceivePayment")) == 2
+    assert al_hub.needs_attention(connection) == []
