@@ -13,7 +13,6 @@ from hub.cli.loopback import LoopbackRedirect
 from hub.cli.state import fail, state
 from hub.domain.schemas import parse_kind
 from hub.errors import ConfigurationError
-from hub.web.api.lookup import get_record
 
 
 @click.command("plugins")
@@ -122,7 +121,7 @@ def preview_command(target_name: str, shop_id: str, record: str | None, out_dir:
     chosen: Any = None
     if record:
         kind, record_id = parse_record_ref(record)
-        stored = get_record(hub, shop_id, parse_kind(kind), record_id)
+        stored = hub.get_record(shop_id, parse_kind(kind), record_id)
         if stored is None:
             fail(f"shop {shop_id} has no {kind} {record_id!r}", 2)
         chosen = stored.record

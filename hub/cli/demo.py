@@ -116,11 +116,9 @@ def _ingest(hub: Hub, records: int, seed: int) -> int:
 
 
 def _tally(hub: Hub, result: DemoResult) -> None:
-    from hub.web.api.lookup import delivery_counts
-
     if result.connection_id is None:
         return
-    counts = delivery_counts(hub, result.connection_id)
+    counts = hub.delivery_counts(result.connection_id)
     result.delivered = counts.get("delivered", 0)
     result.needs_attention = counts.get("needs_attention", 0)
     result.failed = counts.get("skipped", 0)

@@ -25,7 +25,6 @@ from hub.web.api.errors import (
     install_blueprint_handlers,
     validation_failed,
 )
-from hub.web.api.lookup import get_record
 from hub.web.api.openapi import MAX_RECORDS_PER_REQUEST, build_spec
 
 if TYPE_CHECKING:
@@ -150,7 +149,7 @@ def record_status(kind_name: str, record_id: str) -> Response:
     """The current version of a record and where each connected target stands with it."""
     kind = _kind(kind_name)
     hub = _hub()
-    stored = get_record(hub, g.shop_id, kind, record_id)
+    stored = hub.get_record(g.shop_id, kind, record_id)
     if stored is None:
         raise ApiError(404, "not_found", f"this shop has no {kind.value} {record_id!r}")
     connections = {c.id: c.target_name for c in hub.connections(g.shop_id)}
