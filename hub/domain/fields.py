@@ -36,7 +36,7 @@ class BoundedDecimal(fields.Decimal):
     """
 
     default_error_messages = {
-        "invalid": "must be a decimal number such as \"12.50\" (got {input!r})",
+        "invalid": 'must be a decimal number such as "12.50" (got {input!r})',
         "special": "must be a finite number",
         "places": "must have at most {places} decimal places (got {input})",
         "minimum": "must not be negative (got {input})",

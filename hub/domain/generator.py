@@ -73,8 +73,14 @@ _SUPPLIES_CAP = Decimal("35.00")
 _LABOR_RATES = (Decimal("119.00"), Decimal("129.00"), Decimal("139.00"), Decimal("149.00"))
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _T = TypeVar("_T")
-_METHODS = (PaymentMethod.CARD, PaymentMethod.CARD, PaymentMethod.CARD, PaymentMethod.CASH,
-            PaymentMethod.CHECK, PaymentMethod.OTHER)
+_METHODS = (
+    PaymentMethod.CARD,
+    PaymentMethod.CARD,
+    PaymentMethod.CARD,
+    PaymentMethod.CASH,
+    PaymentMethod.CHECK,
+    PaymentMethod.OTHER,
+)
 
 
 def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
@@ -128,28 +134,42 @@ class _History:
                 company_name=f"{self._pick(FLEET_NAMES)} #{n}" if fleet else "",
                 email=f"{first.lower()}.{last.lower()}{n}@example.com",
                 phone=f"555-{self._int(200, 999)}-{self._int(1000, 9999)}",
-                address=Address(line1=f"{self._int(1, 9999)} {self._pick(STREETS)}",
-                                city="Springfield", region=self.shop.region or "IL",
-                                postal_code=f"{self._int(10000, 99999)}", country=self.shop.country),
+                address=Address(
+                    line1=f"{self._int(1, 9999)} {self._pick(STREETS)}",
+                    city="Springfield",
+                    region=self.shop.region or "IL",
+                    postal_code=f"{self._int(10000, 99999)}",
+                    country=self.shop.country,
+                ),
             )
             self.vehicles.append([self._vehicle() for _ in range(1 + (rng.random() < 0.3))])
 
     def _vehicle(self) -> Vehicle:
         make, model = self._pick(VEHICLES)
         vin = "".join(_VIN_CHARS[b % 33] for b in self.rng.randbytes(17))
-        return Vehicle(year=self._int(2005, 2025), make=make, model=model, vin=vin,
-                       odometer=self._int(5_000, 180_000))
+        return Vehicle(
+            year=self._int(2005, 2025), make=make, model=model, vin=vin, odometer=self._int(5_000, 180_000)
+        )
 
     def vendor_records(self) -> Iterator[Vendor]:
         for vendor_id, name in zip(self.vendors, VENDOR_NAMES, strict=True):
-            yield Vendor(id=vendor_id, name=name, email=f"ar@{name.split()[0].lower()}.example.com",
-                         phone=f"555-010-{int(vendor_id[1:]):04d}")
+            yield Vendor(
+                id=vendor_id,
+                name=name,
+                email=f"ar@{name.split()[0].lower()}.example.com",
+                phone=f"555-010-{int(vendor_id[1:]):04d}",
+            )
 
     def inventory(self) -> Iterator[InventoryItem]:
         for n, part in enumerate(PARTS_CATALOG, start=1):
-            yield InventoryItem(id=f"I{n:05d}", part_number=part.number, description=part.description,
-                                quantity_on_hand=Decimal(self._int(0, 40)),
-                                cost=part.cost, price=part.price)
+            yield InventoryItem(
+                id=f"I{n:05d}",
+                part_number=part.number,
+                description=part.description,
+                quantity_on_hand=Decimal(self._int(0, 40)),
+                cost=part.cost,
+                price=part.price,
+            )
 
     # -- repair orders -----------------------------------------------------------------
 
@@ -165,15 +185,25 @@ class _History:
             for op, hours in rng.sample(LABOR_OPERATIONS, self._pick((1, 1, 2, 2, 3)))
         )
         parts = tuple(
-            PartLine(part_number=p.number, description=p.description,
-                     quantity=Decimal(self._pick((1, 1, 1, 2, 4))), unit_price=p.price)
+            PartLine(
+                part_number=p.number,
+                description=p.description,
+                quantity=Decimal(self._pick((1, 1, 1, 2, 4))),
+                unit_price=p.price,
+            )
             for p in rng.sample(PARTS_CATALOG, self._pick((0, 1, 2, 2, 3, 4)))
         )
         sublets: tuple[SubletLine, ...] = ()
         if rng.random() < 0.12:
             work, cost = self._pick(SUBLET_WORK)
-            sublets = (SubletLine(vendor_id=self._pick(self.sublet_vendors), description=work,
-                                  cost=cost, price=to_cents(cost * Decimal("1.4"))),)
+            sublets = (
+                SubletLine(
+                    vendor_id=self._pick(self.sublet_vendors),
+                    description=work,
+                    cost=cost,
+                    price=to_cents(cost * Decimal("1.4")),
+                ),
+            )
         fees = tuple(FeeLine(description=d, amount=a) for d, a in FEES if rng.random() < 0.35)
         labor_total = sum((line.amount for line in labor), ZERO)
         parts_total = sum((line.amount for line in parts), ZERO)
@@ -182,23 +212,43 @@ class _History:
         parts_discount = to_cents(parts_total * Decimal("0.05")) if rng.random() < 0.06 else ZERO
         sublets_total = sum((line.price for line in sublets), ZERO)
         fees_total = sum((line.amount for line in fees), ZERO)
-        tax = self._tax(labor_total - labor_discount, parts_total - parts_discount, supplies,
-                        fees_total, sublets_total)
-        total = (labor_total + parts_total + sublets_total + supplies + fees_total
-                 - labor_discount - parts_discount + tax)
+        tax = self._tax(
+            labor_total - labor_discount, parts_total - parts_discount, supplies, fees_total, sublets_total
+        )
+        total = (
+            labor_total
+            + parts_total
+            + sublets_total
+            + supplies
+            + fees_total
+            - labor_discount
+            - parts_discount
+            + tax
+        )
         return Invoice(
-            id=f"INV-{n:07d}", number=str(100000 + n), repair_order_number=f"RO-{n:07d}",
-            customer_id=f"C{customer + 1:06d}", location_id=self._pick(self.locations),
+            id=f"INV-{n:07d}",
+            number=str(100000 + n),
+            repair_order_number=f"RO-{n:07d}",
+            customer_id=f"C{customer + 1:06d}",
+            location_id=self._pick(self.locations),
             status=InvoiceStatus.VOIDED if rng.random() < 0.02 else InvoiceStatus.CLOSED,
             invoice_date=day,
-            closed_at=datetime.combine(day, time(hour=self._int(8, 18), minute=self._int(0, 60)),
-                                       tzinfo=UTC),
-            vehicle=vehicle, labor=labor, parts=parts, sublets=sublets, shop_supplies=supplies,
-            fees=fees, labor_discount=labor_discount, parts_discount=parts_discount, tax=tax, total=total,
+            closed_at=datetime.combine(day, time(hour=self._int(8, 18), minute=self._int(0, 60)), tzinfo=UTC),
+            vehicle=vehicle,
+            labor=labor,
+            parts=parts,
+            sublets=sublets,
+            shop_supplies=supplies,
+            fees=fees,
+            labor_discount=labor_discount,
+            parts_discount=parts_discount,
+            tax=tax,
+            total=total,
         )
 
-    def _tax(self, labor: Decimal, parts: Decimal, supplies: Decimal, fees: Decimal,
-             sublets: Decimal) -> Decimal:
+    def _tax(
+        self, labor: Decimal, parts: Decimal, supplies: Decimal, fees: Decimal, sublets: Decimal
+    ) -> Decimal:
         if not self.tax_rate:
             return ZERO
         taxable = self.taxable
@@ -233,7 +283,10 @@ class _History:
                 continue
             method = self._pick(_METHODS)
             yield Payment(
-                id=f"PAY-{invoice.id[4:]}-{k}", invoice_id=invoice.id, amount=amount, method=method,
+                id=f"PAY-{invoice.id[4:]}-{k}",
+                invoice_id=invoice.id,
+                amount=amount,
+                method=method,
                 reference=f"{self._int(10**5, 10**6)}" if method is not PaymentMethod.CASH else "",
                 received_on=invoice.invoice_date + timedelta(days=0 if k == 1 else self._int(1, 20)),
             )
@@ -241,9 +294,13 @@ class _History:
     def sublet_details(self, invoice: Invoice) -> Iterator[SubletDetail]:
         for k, line in enumerate(invoice.sublets, start=1):
             yield SubletDetail(
-                id=f"SD-{invoice.id[4:]}-{k}", vendor_id=line.vendor_id,
-                repair_order_number=invoice.repair_order_number, invoice_id=invoice.id,
-                description=line.description, cost=line.cost, detail_date=invoice.invoice_date,
+                id=f"SD-{invoice.id[4:]}-{k}",
+                vendor_id=line.vendor_id,
+                repair_order_number=invoice.repair_order_number,
+                invoice_id=invoice.id,
+                description=line.description,
+                cost=line.cost,
+                detail_date=invoice.invoice_date,
             )
 
     # -- purchasing --------------------------------------------------------------------
@@ -256,20 +313,40 @@ class _History:
         lines = tuple(self._purchase_line(p) for p in rng.sample(PARTS_CATALOG, self._int(1, 7)))
         fees = Decimal(self._pick((0, 0, 0, 795, 1250))) * CENT
         yield PartsPurchase(
-            id=f"PP-{n:06d}", vendor_id=vendor, vendor_invoice_number=f"{vendor}-{70000 + n}",
-            purchase_date=on, location_id=self._pick(self.locations), lines=lines, fees=fees,
+            id=f"PP-{n:06d}",
+            vendor_id=vendor,
+            vendor_invoice_number=f"{vendor}-{70000 + n}",
+            purchase_date=on,
+            location_id=self._pick(self.locations),
+            lines=lines,
+            fees=fees,
             total=sum((line.amount for line in lines), ZERO) + fees,
         )
         if n % PURCHASES_PER_RETURN == 0:
-            returned = (PurchaseLine(part_number=lines[0].part_number, description=lines[0].description,
-                                     quantity=Decimal(1), unit_cost=lines[0].unit_cost),)
-            yield PartsReturn(id=f"PR-{n:06d}", vendor_id=vendor, credit_number=f"CR-{n:06d}",
-                              return_date=on + timedelta(days=3), lines=returned,
-                              total=returned[0].amount)
+            returned = (
+                PurchaseLine(
+                    part_number=lines[0].part_number,
+                    description=lines[0].description,
+                    quantity=Decimal(1),
+                    unit_cost=lines[0].unit_cost,
+                ),
+            )
+            yield PartsReturn(
+                id=f"PR-{n:06d}",
+                vendor_id=vendor,
+                credit_number=f"CR-{n:06d}",
+                return_date=on + timedelta(days=3),
+                lines=returned,
+                total=returned[0].amount,
+            )
 
     def _purchase_line(self, part: CatalogPart) -> PurchaseLine:
-        return PurchaseLine(part_number=part.number, description=part.description,
-                            quantity=Decimal(self._pick((1, 2, 4, 6, 10))), unit_cost=part.cost)
+        return PurchaseLine(
+            part_number=part.number,
+            description=part.description,
+            quantity=Decimal(self._pick((1, 2, 4, 6, 10))),
+            unit_cost=part.cost,
+        )
 
     def records(self) -> Iterator[Record]:
         yield from self.customers()

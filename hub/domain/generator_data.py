@@ -92,34 +92,97 @@ FEES: tuple[tuple[str, Decimal], ...] = (
 )
 
 VENDOR_NAMES: tuple[str, ...] = (
-    "Worldpac Parts", "NAPA Auto Parts", "AutoZone Commercial", "O'Reilly First Call",
-    "Advance Professional", "Parts Authority", "Glass Doctor", "Precision Transmissions",
-    "CoolTech Auto AC", "City Machine Shop", "Ace Towing", "Mobile Alignment Co",
+    "Worldpac Parts",
+    "NAPA Auto Parts",
+    "AutoZone Commercial",
+    "O'Reilly First Call",
+    "Advance Professional",
+    "Parts Authority",
+    "Glass Doctor",
+    "Precision Transmissions",
+    "CoolTech Auto AC",
+    "City Machine Shop",
+    "Ace Towing",
+    "Mobile Alignment Co",
 )
 
 FIRST_NAMES: tuple[str, ...] = (
-    "James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer", "Carlos",
-    "Aisha", "Wei", "Fatima", "Thomas", "Sarah", "Daniel", "Priya", "Kevin", "Olga", "Luis", "Emma",
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Patricia",
+    "David",
+    "Jennifer",
+    "Carlos",
+    "Aisha",
+    "Wei",
+    "Fatima",
+    "Thomas",
+    "Sarah",
+    "Daniel",
+    "Priya",
+    "Kevin",
+    "Olga",
+    "Luis",
+    "Emma",
 )
 
 LAST_NAMES: tuple[str, ...] = (
-    "Smith", "Garcia", "Johnson", "Nguyen", "Williams", "Brown", "Martinez", "Okafor", "Miller",
-    "Chen", "Davis", "Kowalski", "Lopez", "Wilson", "Anderson", "Patel", "Taylor", "O'Brien",
+    "Smith",
+    "Garcia",
+    "Johnson",
+    "Nguyen",
+    "Williams",
+    "Brown",
+    "Martinez",
+    "Okafor",
+    "Miller",
+    "Chen",
+    "Davis",
+    "Kowalski",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Patel",
+    "Taylor",
+    "O'Brien",
 )
 
 FLEET_NAMES: tuple[str, ...] = (
-    "Metro Plumbing Fleet", "Sunrise Delivery LLC", "Green Lawn Services", "County Sheriff Motor Pool",
-    "QuickCab Taxi", "Rivera Construction",
+    "Metro Plumbing Fleet",
+    "Sunrise Delivery LLC",
+    "Green Lawn Services",
+    "County Sheriff Motor Pool",
+    "QuickCab Taxi",
+    "Rivera Construction",
 )
 
 STREETS: tuple[str, ...] = (
-    "Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Elm St", "Washington Blvd", "Lake Rd", "Hill St",
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Elm St",
+    "Washington Blvd",
+    "Lake Rd",
+    "Hill St",
 )
 
 VEHICLES: tuple[tuple[str, str], ...] = (
-    ("Toyota", "Camry"), ("Honda", "Civic"), ("Ford", "F-150"), ("Chevrolet", "Silverado"),
-    ("Nissan", "Altima"), ("Subaru", "Outback"), ("Jeep", "Grand Cherokee"), ("Hyundai", "Elantra"),
-    ("Ford", "Transit"), ("Toyota", "RAV4"), ("Honda", "CR-V"), ("BMW", "328i"),
+    ("Toyota", "Camry"),
+    ("Honda", "Civic"),
+    ("Ford", "F-150"),
+    ("Chevrolet", "Silverado"),
+    ("Nissan", "Altima"),
+    ("Subaru", "Outback"),
+    ("Jeep", "Grand Cherokee"),
+    ("Hyundai", "Elantra"),
+    ("Ford", "Transit"),
+    ("Toyota", "RAV4"),
+    ("Honda", "CR-V"),
+    ("BMW", "328i"),
 )
 
 TECHNICIANS: tuple[str, ...] = ("Tony R.", "Sam K.", "Alex M.", "Jordan P.", "Chris L.")
