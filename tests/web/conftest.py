@@ -19,6 +19,8 @@ from tests.web.fakes import FakeOAuthBooks
 PASSWORD = "correct horse battery"
 OWNER = "owner@mainstreet.test"
 OPERATOR = "support@ledgerhub.test"
+#: A deliberately cheap hash: the operator's password check is what is tested, not its cost.
+OPERATOR_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -35,8 +37,7 @@ def fake_targets(fake_target: Any, fake_oauth: FakeOAuthBooks) -> dict[str, obje
 
 def make_ui_app(hub: Hub) -> Flask:
     """The whole web app (API, UI, plugin blueprints) on *hub*, with one operator."""
-    return create_app(hub, {"TESTING": True,
-                            "LEDGERHUB_OPERATORS": {OPERATOR: generate_password_hash(PASSWORD)}})
+    return create_app(hub, {"TESTING": True, "LEDGERHUB_OPERATORS": {OPERATOR: OPERATOR_HASH}})
 
 
 @pytest.fixture
