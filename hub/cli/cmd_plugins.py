@@ -106,7 +106,7 @@ def connect_command(
 @click.command("preview")
 @click.option("--plugin", "target_name", required=True, help="The target to preview.")
 @click.option("--shop", "shop_id", required=True)
-@click.option("--record", help="One record, KIND:ID; default: the shop's pending or latest records.")
+@click.option("--record", help="One record, KIND:ID; default: the shop's latest records the target takes.")
 @click.option(
     "--out",
     "out_dir",
