@@ -39,8 +39,14 @@ class PluginInfo:
             for t in self.targets
         ]
         return rows or [
-            {"name": self.name, "title": self.name, "version": self.version,
-             "entities": [], "countries": None, "error": self.error}
+            {
+                "name": self.name,
+                "title": self.name,
+                "version": self.version,
+                "entities": [],
+                "countries": None,
+                "error": self.error,
+            }
         ]
 
 
