@@ -104,3 +104,21 @@ def test_export_totals_equal_the_rows(tmp_path: Path, kit) -> None:
     assert report.totals["payment.csv"] == sum(Decimal(r["amount"]) for r in rows)
     manifest = (tmp_path / "out" / ".ledgerhub" / "manifest.jsonl").read_text().splitlines()
     assert len(manifest) == 3  # committed in chunks: a crash loses at most the last chunk
+
+
+def test_empty_period_says_so(tmp_path: Path) -> None:
+    result = _invoke(FakeServices([]), "csv", "--shop", "nope", "--since", "2026-01-01", "--until",
+                     "2026-01-31", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 0
+    assert "no records of shop 'nope' were received between 2026-01-01 and 2026-01-31" in result.output
+
+
+def test_unwritable_value_fails_naming_the_record(tmp_path: Path, kit) -> None:
+    from dataclasses import replace
+
+    good, bad = kit.sample_records()[:2]
+    bad = replace(bad, email="\udcff")
+    result = _invoke(FakeServices([(good, 1), (bad, 1)]), "csv", "--shop", "s", "--since", "2026-01-01",
+                     "--until", "2026-01-31", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 1
+    assert "customer '=C2': field 'email'" in result.output

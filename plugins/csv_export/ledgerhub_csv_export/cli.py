@@ -62,5 +62,8 @@ def export_csv(shop_id: str, since: datetime, until: datetime, out: Path, delimi
         total = f"{report.totals.get(name, 0):.2f}" if layout.amount_column else ""
         click.echo(f"{name:<{width}}  {report.rows.get(name, 0):>10}  {total:>16}")
     click.echo(f"{report.total_rows} rows written to {out}")
+    if not report.total_rows:
+        click.echo(f"no records of shop {shop_id!r} were received between {start:%Y-%m-%d} and "
+                   f"{until:%Y-%m-%d} (UTC); check the shop id and the dates")
     if report.summary is not None:
         click.echo(f"summary: {report.summary}")
