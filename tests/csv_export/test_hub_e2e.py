@@ -93,3 +93,10 @@ def test_cli_export_streams_the_period(csv_hub: Hub, history, tmp_path: Path, ki
                                       "--until", "2026-02-28", "--out", str(outside)])
     assert result.exit_code == 0, result.output
     assert kit.rebuild(outside) == {}
+
+
+def test_hub_preview_of_the_latest_records(csv_hub: Hub, history) -> None:
+    shop, records = history
+    docs = csv_hub.preview(shop.id, "csv_export")
+    assert docs and all(doc.content_type.startswith("text/plain") for doc in docs)
+    assert all(doc.body.startswith("# ") and ".csv\r\n" in doc.body for doc in docs)
