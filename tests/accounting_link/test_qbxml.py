@@ -14,12 +14,12 @@ from ledgerhub_accounting_link.names import NameRegistry, candidates
 from ledgerhub_accounting_link.qbxml import schema
 from ledgerhub_accounting_link.qbxml.context import BuildContext
 from ledgerhub_accounting_link.qbxml.document import render
-from ledgerhub_accounting_link.qbxml.responses import ResponseError, parse
+from ledgerhub_accounting_link.qbxml.responses import Found, ResponseError, parse
 from ledgerhub_accounting_link.settings import AccountingLinkSettings
 
 from hub import Action, Customer, Delivery, ExternalRef, Record, Shop
 from hub.domain.generator import generate_history
-from hub.domain.kinds import REFERENCES
+from hub.domain.kinds import REFERENCES, EntityKind
 
 from .conftest import REFERENCE, Store, every_kind_records
 
@@ -47,13 +47,15 @@ def _every_request(records: list[Record]) -> list[str]:
             steps.append(Step(changed, Purpose.VOID))
         if record.kind in MODIFIABLE_KINDS:
             steps.append(Step(changed, Purpose.MOD, edit_sequence="42"))
+        if record.kind == EntityKind.INVENTORY_ITEM:
+            steps.append(Step(changed, Purpose.ADJUST, found=Found(list_id="80000001-1")))
         documents += [render([build(bctx, step, f"{number}.{i}")]) for i, step in enumerate(steps)]
     return documents
 
 
 def test_every_request_of_every_kind_passes_all_checks() -> None:
     documents = _every_request(every_kind_records())
-    assert len(documents) == 11 * 4 + 6
+    assert len(documents) == 11 * 4 + 6 + 1
     problems = {doc: schema.problems(doc) for doc in documents}
     assert {doc: p for doc, p in problems.items() if p} == {}
 

@@ -4,6 +4,7 @@ person, errors that retry, and transport-level failures (hresult, connectionErro
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -191,3 +192,24 @@ def test_an_unexpected_failure_is_a_soap_fault(soap: Any, server_app: Any,
     monkeypatch.setattr(service, "server_version", lambda: 1 / 0)
     with pytest.raises(zeep.exceptions.Fault, match="could not handle this call"):
         soap.serverVersion()
+
+
+def test_inventory_count_changes_become_an_adjustment(web_connector: WebConnector,
+                                                      quickbooks: FakeQuickBooks, al_hub: Hub, al_shop: Shop,
+                                                      connection_id: int) -> None:
+    records = every_kind_records()
+    al_hub.ingest(al_shop.id, records[:5])
+    web_connector.run()
+    [item] = quickbooks.of_kind("ItemInventory")
+    assert D(item.fields["QuantityOnHand"]) == 4
+    sent = len(quickbooks.requests)
+    al_hub.ingest(al_shop.id, [replace(records[4], quantity_on_hand=D("7"), price=D("47.00"))])
+    web_connector.run()
+    later = "".join(quickbooks.requests[sent:])
+    assert "<ItemInventoryModRq" in later and "<InventoryAdjustmentAddRq" in later
+    assert D(item.fields["QuantityOnHand"]) == 7 and D(item.fields["SalesPrice"]) == D("47.00")
+    sent = len(quickbooks.requests)
+    al_hub.ingest(al_shop.id, [replace(records[4], quantity_on_hand=D("7"), price=D("48.00"))])
+    web_connector.run()
+    assert "InventoryAdjustmentAddRq" not in "".join(quickbooks.requests[sent:])  # the count did not change
+    assert al_hub.needs_attention(connection_id) == []

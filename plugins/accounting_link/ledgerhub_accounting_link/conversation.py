@@ -12,13 +12,15 @@ from __future__ import annotations
 import secrets
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from hub.domain.kinds import EntityKind
 from hub.domain.schemas import dump_record, load_record
 from hub.plugin.target import Action, Delivery, ExternalRef, KeyValueStore
 from ledgerhub_accounting_link.exchange import Purpose, Step
+from ledgerhub_accounting_link.qbxml.responses import Found
 
 STATE_KEY = "web-connector-conversation"
 
@@ -69,13 +71,28 @@ def step_json(step: Step) -> dict[str, Any]:
     """A step as plain JSON."""
     return {"delivery": delivery_json(step.delivery), "purpose": step.purpose.value,
             "edit_sequence": step.edit_sequence, "avoid_name": step.avoid_name, "tries": step.tries,
-            "warnings": list(step.warnings)}
+            "warnings": list(step.warnings), "found": _found_json(step.found)}
 
 
 def step_from(value: Mapping[str, Any]) -> Step:
     """The step :func:`step_json` wrote."""
     return Step(delivery_from(value["delivery"]), Purpose(value["purpose"]), value["edit_sequence"],
-                value["avoid_name"], value["tries"], tuple(value["warnings"]))
+                value["avoid_name"], value["tries"], tuple(value["warnings"]), _found(value.get("found")))
+
+
+def _found_json(found: Found | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    values = asdict(found)
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+def _found(value: Mapping[str, Any] | None) -> Found | None:
+    if value is None:
+        return None
+    decimals = {k: (Decimal(v) if v is not None else None) for k in ("total", "quantity_on_hand")
+                for v in [value.get(k)]}
+    return Found(**{**value, **decimals})
 
 
 @dataclass

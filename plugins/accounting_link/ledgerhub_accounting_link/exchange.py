@@ -61,6 +61,7 @@ class Purpose(StrEnum):
     REFRESH = "refresh"
     NAME_PROBE = "name-probe"
     VOID = "void"
+    ADJUST = "adjust"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Step:
     avoid_name: str | None = None
     tries: int = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    found: Found | None = None
+    """What QuickBooks returned for the record, kept while a follow-up request runs."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,9 @@ def build(bctx: BuildContext, step: Step, request_id: str) -> etree._Element:
             return queries.by_list_id(qb_type, target_id, request_id)
         case Purpose.REFRESH:
             return queries.by_txn_id(qb_type, target_id, request_id)
+        case Purpose.ADJUST:
+            return lists.inventory_adjustment(bctx, d.record, request_id,  # type: ignore[arg-type]
+                                              list_id=step.found.list_id if step.found else target_id)
         case _:
             if d.kind == EntityKind.PAYMENT:
                 return queries.delete(qb_type, target_id, request_id)
@@ -299,6 +305,10 @@ def handle(bctx: BuildContext, step: Step, reply: Reply) -> Next:
             return Finished(failure(reply))
         case Purpose.MOD:
             if reply.ok and reply.found:
+                counted = getattr(d.record, "quantity_on_hand", None)
+                held = reply.found[0].quantity_on_hand
+                if d.kind == EntityKind.INVENTORY_ITEM and held is not None and held != counted:
+                    return replace(step, purpose=Purpose.ADJUST, found=reply.found[0])
                 return delivered(bctx, step, reply.found[0])
             if reply.status_code == STATUS_STALE_EDIT_SEQUENCE and step.tries < MAX_EDIT_RETRIES:
                 return replace(step, purpose=Purpose.REFRESH, tries=step.tries + 1)
@@ -313,6 +323,10 @@ def handle(bctx: BuildContext, step: Step, reply: Reply) -> Next:
             return Finished(failure(reply))
         case Purpose.NAME_PROBE:
             return _after_name_probe(bctx, step, reply)
+        case Purpose.ADJUST:
+            if reply.ok and step.found is not None:
+                return delivered(bctx, step, step.found)
+            return Finished(failure(reply))
         case _:
             if reply.ok:
                 external = d.external

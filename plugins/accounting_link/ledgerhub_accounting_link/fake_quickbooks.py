@@ -17,7 +17,8 @@ from typing import Any
 from lxml import etree
 
 DEFAULT_ITEMS = frozenset({"Labor", "Parts", "Sublet", "Shop Supplies", "Hazmat & Fees", "Discount"})
-DEFAULT_ACCOUNTS = frozenset({"Parts Sales", "Cost of Goods Sold", "Inventory Asset"})
+DEFAULT_ACCOUNTS = frozenset({"Parts Sales", "Cost of Goods Sold", "Inventory Asset",
+                              "Inventory Adjustments"})
 LIST_TYPES = ("Customer", "Vendor", "ItemInventory")
 TXN_TYPES = ("Invoice", "ReceivePayment", "Bill", "VendorCredit")
 
@@ -143,6 +144,8 @@ class FakeQuickBooks:
                 return [self._mod(kind, rq.find(f"{kind}Mod"))]
             if op == f"{kind}Query":
                 return [self._ret(e) for e in self._query(kind, rq)]
+        if op == "InventoryAdjustmentAdd":
+            return [self._adjust(rq.find("InventoryAdjustmentAdd"))]
         if op in ("TxnVoid", "TxnDel"):
             entry = self.entries.get(rq.findtext("TxnID") or "")
             if entry is None:
@@ -216,6 +219,19 @@ class FakeQuickBooks:
                     raise self._not_found(applied.findtext("TxnID") or "")
         return self._ret(self._new(kind, fields, self._lines(body)))
 
+    def _adjust(self, body: etree._Element) -> etree._Element:
+        self._check_refs(body, "InventoryAdjustment")
+        for line in body.iter("InventoryAdjustmentLineAdd"):
+            item = self.entries.get(line.findtext("ItemRef/ListID") or "")
+            if item is None or item.kind != "ItemInventory":
+                raise self._not_found(line.findtext("ItemRef/ListID") or "")
+            item.fields["QuantityOnHand"] = line.findtext("QuantityAdjustment/NewQuantity") or "0"
+        entry = self._new("InventoryAdjustment", {"Memo": body.findtext("Memo") or ""})
+        ret = etree.Element("InventoryAdjustmentRet")
+        etree.SubElement(ret, "TxnID").text = entry.id
+        etree.SubElement(ret, "EditSequence").text = entry.edit_sequence
+        return ret
+
     @staticmethod
     def _not_found(entry_id: str) -> QuickBooksError:
         return QuickBooksError(3120, f'Object "{entry_id}" specified in the request cannot be found.')
@@ -271,6 +287,8 @@ class FakeQuickBooks:
         if entry.kind in LIST_TYPES:
             etree.SubElement(ret, "Name").text = entry.fields.get("Name", "")
             etree.SubElement(ret, "FullName").text = entry.fields.get("FullName", "")
+            if entry.kind == "ItemInventory":
+                etree.SubElement(ret, "QuantityOnHand").text = entry.fields.get("QuantityOnHand", "0")
             return ret
         etree.SubElement(ret, "RefNumber").text = entry.fields.get("RefNumber", "")
         if entry.kind == "Invoice":

@@ -68,6 +68,7 @@ class AccountingLinkSettings:
     income_account: str = "Parts Sales"
     cogs_account: str = "Cost of Goods Sold"
     asset_account: str = "Inventory Asset"
+    adjustment_account: str = "Inventory Adjustments"
     labor_item: str = "Labor"
     parts_item: str = "Parts"
     sublet_item: str = "Sublet"
@@ -114,6 +115,8 @@ class AccountingLinkSettingsSchema(Schema):
     income_account = _name(159, _DEFAULTS.income_account, "Income account for inventory parts")
     cogs_account = _name(159, _DEFAULTS.cogs_account, "Cost of goods sold account for inventory parts")
     asset_account = _name(159, _DEFAULTS.asset_account, "Inventory asset account")
+    adjustment_account = _name(159, _DEFAULTS.adjustment_account,
+                               "Account for quantity adjustments when the shop's count changes")
     labor_item = _name(31, _DEFAULTS.labor_item, "QuickBooks item for labor lines")
     parts_item = _name(31, _DEFAULTS.parts_item, "QuickBooks item for parts not in inventory")
     sublet_item = _name(31, _DEFAULTS.sublet_item, "QuickBooks item for sublet lines")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from hub.domain.records import Address, Customer, InventoryItem, Vendor
-from ledgerhub_accounting_link.qbxml.context import BuildContext
+from ledgerhub_accounting_link.qbxml.context import BuildContext, marker
 from ledgerhub_accounting_link.qbxml.document import quantity, ref, request, text
 
 
@@ -84,4 +84,19 @@ def inventory_item(ctx: BuildContext, record: InventoryItem, request_id: str, *,
     ref(body, "AssetAccountRef", full_name=s.asset_account)
     if not mod and record.quantity_on_hand:
         quantity(body, "QuantityOnHand", record.quantity_on_hand)
+    return rq
+
+
+def inventory_adjustment(ctx: BuildContext, record: InventoryItem, request_id: str, *,
+                         list_id: str) -> etree._Element:
+    """``InventoryAdjustmentAddRq`` setting the item's quantity to the shop's count
+    (``NewQuantity``, so sending it twice changes nothing)."""
+    rq = request("InventoryAdjustmentAddRq", request_id)
+    body = etree.SubElement(rq, "InventoryAdjustmentAdd")
+    ref(body, "AccountRef", full_name=ctx.settings.adjustment_account)
+    text(body, "Memo", f"Quantity on hand from the shop system {marker('inventory_item', record.id)}")
+    line = etree.SubElement(body, "InventoryAdjustmentLineAdd")
+    ref(line, "ItemRef", list_id=list_id)
+    adjustment = etree.SubElement(line, "QuantityAdjustment")
+    quantity(adjustment, "NewQuantity", record.quantity_on_hand)
     return rq

@@ -37,6 +37,7 @@ class Found:
     ref_number: str = ""
     memo: str = ""
     total: Decimal | None = None
+    quantity_on_hand: Decimal | None = None
 
     @property
     def target_id(self) -> str:
@@ -93,6 +94,7 @@ def _found(ret: etree._Element) -> Found:
         ref_number=_child_text(ret, "RefNumber"),
         memo=_child_text(ret, "Memo"),
         total=_decimal(total),
+        quantity_on_hand=_decimal(_child_text(ret, "QuantityOnHand")),
     )
 
 
