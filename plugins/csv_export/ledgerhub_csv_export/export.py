@@ -9,8 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from hub.domain.records import Record
-from ledgerhub_csv_export.folder import ExportFolder, RunTotals
+from ledgerhub_csv_export.folder import ExportFolder
 from ledgerhub_csv_export.settings import CsvFormat
+from ledgerhub_csv_export.summary import RunTotals
 from ledgerhub_csv_export.writer import ExportWriter
 
 #: Rows buffered between commits: large enough for few fsyncs, small enough for flat memory.

@@ -12,16 +12,13 @@ half-written row) disappear, and the redelivery that follows writes them exactly
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
-import io
 import json
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +26,7 @@ from typing import BinaryIO
 
 from ledgerhub_csv_export.layout import FILES
 from ledgerhub_csv_export.settings import CsvFormat
+from ledgerhub_csv_export.summary import RunTotals, csv_line, summary_bytes
 
 log = logging.getLogger("ledgerhub.plugin.csv_export")
 
@@ -51,28 +49,6 @@ class FolderConflictError(Exception):
         super().__init__(message)
         self.setting = setting
         self.message = message
-
-
-@dataclass
-class RunTotals:
-    """Rows and amount totals per file of one run (summed over its commits)."""
-
-    rows: dict[str, int] = field(default_factory=dict)
-    totals: dict[str, Decimal] = field(default_factory=dict)
-
-    def add(self, rows: dict[str, int], totals: dict[str, Decimal]) -> None:
-        """Add one commit's counts."""
-        for name, n in rows.items():
-            self.rows[name] = self.rows.get(name, 0) + n
-        for name, amount in totals.items():
-            self.totals[name] = self.totals.get(name, Decimal("0.00")) + amount
-
-
-def csv_line(values: Iterable[str], fmt: CsvFormat) -> str:
-    """One CSV record (with its line end) in the folder's dialect."""
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=fmt.delimiter, lineterminator="\r\n").writerow(list(values))
-    return buf.getvalue()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -372,13 +348,7 @@ class ExportFolder:
 
     def write_summary(self, run_id: str) -> Path:
         """Write (or rewrite) the summary of *run_id*: rows and amount total per file."""
-        totals = self.runs.get(run_id, RunTotals())
-        text = csv_line(("file", "rows", "total", "total_column"), self.fmt)
-        for name, layout in FILES.items():
-            amount = f"{totals.totals.get(name, Decimal('0.00')):.2f}" if layout.amount_column else ""
-            text += csv_line((name, str(totals.rows.get(name, 0)), amount, layout.amount_column or ""),
-                             self.fmt)
         self.runs_dir.mkdir(exist_ok=True)
         path = self.summary_path(run_id)
-        _write_atomically(path, self.fmt.bom + text.encode("utf-8"))
+        _write_atomically(path, summary_bytes(self.runs.get(run_id, RunTotals()), self.fmt))
         return path

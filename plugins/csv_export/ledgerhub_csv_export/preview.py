@@ -7,9 +7,9 @@ import re
 
 from hub.plugin.target import ConnectionContext, Delivery, PreviewDocument
 from ledgerhub_csv_export.cells import DateCells
-from ledgerhub_csv_export.folder import csv_line
 from ledgerhub_csv_export.layout import KINDS
 from ledgerhub_csv_export.settings import CsvExportSettingsSchema, CsvFormat
+from ledgerhub_csv_export.summary import csv_line
 
 log = logging.getLogger("ledgerhub.plugin.csv_export")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
