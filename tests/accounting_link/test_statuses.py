@@ -213,3 +213,17 @@ def test_inventory_count_changes_become_an_adjustment(web_connector: WebConnecto
     web_connector.run()
     assert "InventoryAdjustmentAddRq" not in "".join(quickbooks.requests[sent:])  # the count did not change
     assert al_hub.needs_attention(connection_id) == []
+
+
+def test_payment_methods_are_sent_when_named(web_connector: WebConnector, quickbooks: FakeQuickBooks,
+                                             al_hub: Hub, al_shop: Shop, connection_id: int) -> None:
+    settings = {"api_key": API_KEY, "location": "loc-1", "payment_method_card": "Visa",
+                "payment_method_cash": "Bitcoin"}
+    al_hub.connect(al_shop.id, "accounting_link", settings)
+    al_hub.ingest(al_shop.id, every_kind_records())
+    web_connector.run()
+    [card] = quickbooks.of_kind("ReceivePayment")
+    assert card.fields["RefNumber"] == "AUTH77"
+    assert "<FullName>Visa</FullName>" in "".join(quickbooks.requests)
+    [stuck] = al_hub.needs_attention(connection_id)
+    assert stuck.source_id == "PAY-2" and "3140" in stuck.last_error and "Bitcoin" in stuck.last_error

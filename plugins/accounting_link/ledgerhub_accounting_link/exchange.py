@@ -166,8 +166,9 @@ def _record_add_or_mod(bctx: BuildContext, step: Step, request_id: str) -> etree
             customer = "(invoice's customer)"
         if not customer:
             raise NeedsAttentionError("the invoice's QuickBooks customer is unknown; redeliver the invoice")
+        method = bctx.settings.payment_method(record.method.value)  # type: ignore[attr-defined]
         return transactions.payment(record, request_id, customer_list_id=customer,  # type: ignore[arg-type]
-                                    invoice_txn_id=txn_id)
+                                    invoice_txn_id=txn_id, method_name=method)
     vendor_id, _ = _reference(d, "vendor_id")
     builder = {EntityKind.PARTS_PURCHASE: transactions.parts_bill,
                EntityKind.SUBLET_DETAIL: transactions.sublet_bill,

@@ -19,6 +19,7 @@ from lxml import etree
 DEFAULT_ITEMS = frozenset({"Labor", "Parts", "Sublet", "Shop Supplies", "Hazmat & Fees", "Discount"})
 DEFAULT_ACCOUNTS = frozenset({"Parts Sales", "Cost of Goods Sold", "Inventory Asset",
                               "Inventory Adjustments"})
+PAYMENT_METHODS = frozenset({"Cash", "Check", "Visa", "MasterCard", "American Express", "Discover"})
 LIST_TYPES = ("Customer", "Vendor", "ItemInventory")
 TXN_TYPES = ("Invoice", "ReceivePayment", "Bill", "VendorCredit")
 
@@ -182,6 +183,10 @@ class FakeQuickBooks:
             if not (list_id in self.entries or name in self.items):
                 raise QuickBooksError(3140, f'There is an invalid reference to QuickBooks Item '
                                             f'"{list_id or name}" in the {kind}.')
+        for ref in body.iter("PaymentMethodRef"):
+            if (ref.findtext("FullName") or "").casefold() not in {m.casefold() for m in PAYMENT_METHODS}:
+                raise QuickBooksError(3140, f'There is an invalid reference to QuickBooks PaymentMethod '
+                                            f'"{ref.findtext("FullName")}" in the {kind}.')
         for ref in itertools.chain(*(body.iter(t) for t in ("IncomeAccountRef", "COGSAccountRef",
                                                              "AssetAccountRef", "AccountRef"))):
             if (ref.findtext("FullName") or "").casefold() not in self.accounts:

@@ -80,6 +80,14 @@ class AccountingLinkSettings:
     tax_code_taxable: str = "Tax"
     tax_code_non_taxable: str = "Non"
     sales_tax_item: str = ""
+    payment_method_cash: str = ""
+    payment_method_check: str = ""
+    payment_method_card: str = ""
+    payment_method_other: str = ""
+
+    def payment_method(self, method: str) -> str:
+        """The QuickBooks payment method for the shop's *method* ("" = none is sent)."""
+        return str(getattr(self, f"payment_method_{method}", "") or "")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> AccountingLinkSettings:
@@ -96,6 +104,11 @@ def _name(limit: int, default: str, description: str) -> mfields.String:
         load_default=default, validate=validate.Length(min=1, max=limit),
         metadata={"description": description},
     )
+
+
+def _optional(limit: int, description: str) -> mfields.String:
+    return mfields.String(load_default="", validate=validate.Length(max=limit),
+                          metadata={"description": description})
 
 
 class AccountingLinkSettingsSchema(Schema):
@@ -131,6 +144,10 @@ class AccountingLinkSettingsSchema(Schema):
         load_default="", validate=validate.Length(max=31),
         metadata={"description": "Sales tax item QuickBooks computes the invoice tax with (US; optional)"},
     )
+    payment_method_cash = _optional(31, "QuickBooks payment method for cash (empty: none is sent)")
+    payment_method_check = _optional(31, "QuickBooks payment method for checks (empty: none is sent)")
+    payment_method_card = _optional(31, "QuickBooks payment method for cards, e.g. Visa")
+    payment_method_other = _optional(31, "QuickBooks payment method for other payments")
     api_key_hash = mfields.String(dump_only=True)
 
     # Stored settings hold only the hash; loading them again (the hub does, for every context)

@@ -113,15 +113,17 @@ def invoice(ctx: BuildContext, record: Invoice, request_id: str, *, customer_lis
 
 
 def payment(
-    record: Payment, request_id: str, *, customer_list_id: str, invoice_txn_id: str
+    record: Payment, request_id: str, *, customer_list_id: str, invoice_txn_id: str, method_name: str = ""
 ) -> etree._Element:
-    """``ReceivePaymentAddRq`` applied to the invoice's TxnID."""
+    """``ReceivePaymentAddRq`` applied to the invoice's TxnID (with the payment method when the
+    shop named the QuickBooks one for it)."""
     rq = request("ReceivePaymentAddRq", request_id)
     body = etree.SubElement(rq, "ReceivePaymentAdd")
     ref(body, "CustomerRef", list_id=customer_list_id)
     text(body, "TxnDate", record.received_on)
     text(body, "RefNumber", payment_ref_number(record), TXN_REF_LIMIT)
     amount(body, "TotalAmount", record.amount)
+    ref(body, "PaymentMethodRef", full_name=method_name or None)
     memo = f"{record.method.value.capitalize()} payment"
     text(body, "Memo", f"{memo} {record.reference} {marker('payment', record.id)}", 4095)
     applied = etree.SubElement(body, "AppliedToTxnAdd")
