@@ -90,8 +90,13 @@ def announce_connection(ctx: ConnectionContext) -> None:
     click_ctx = click.get_current_context(silent=True)
     if click_ctx is None or click_ctx.command.name != "connect":
         return
-    path = Path.cwd() / qwc_filename(ctx)
-    path.write_text(qwc_document(ctx, config.public_url(default="http://127.0.0.1:5000")))
     click.echo(f"Web Connector user name: {username_for(ctx.connection_id)} "
                "(password: the API key Accounting Link issued)")
+    path = Path.cwd() / qwc_filename(ctx)
+    try:
+        path.write_text(qwc_document(ctx, config.public_url(default="http://127.0.0.1:5000")))
+    except OSError as exc:  # the connection itself is fine; only the file could not be written
+        click.echo(f"Could not write {path} ({exc.strerror}); run 'ledgerhub accounting-link qwc "
+                   f"--connection {ctx.connection_id} --out FOLDER'.", err=True)
+        return
     click.echo(f"Wrote {path}: add it in the QuickBooks Web Connector (Add an application).")
