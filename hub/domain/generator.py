@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -116,6 +115,15 @@ class _History:
     def _pick(self, seq: Sequence[_T]) -> _T:
         return seq[int(self.rng.random() * len(seq))]
 
+    def _sample(self, seq: Sequence[_T], k: int) -> list[_T]:
+        """*k* distinct items of *seq* (k is small next to len(seq), so retries are rare)."""
+        chosen: dict[int, None] = {}
+        size = len(seq)
+        random = self.rng.random
+        while len(chosen) < k:
+            chosen[int(random() * size)] = None
+        return [seq[i] for i in chosen]
+
     def _int(self, low: int, high: int) -> int:
         """A whole number in ``[low, high)``."""
         return low + int(self.rng.random() * (high - low))
@@ -179,10 +187,12 @@ class _History:
         customer = self._int(0, self.customer_count)
         garage = self.vehicles[customer]
         v = self._int(0, len(garage))
-        vehicle = garage[v] = replace(garage[v], odometer=(garage[v].odometer or 0) + self._int(500, 9000))
+        seen = garage[v]
+        vehicle = garage[v] = Vehicle(year=seen.year, make=seen.make, model=seen.model, vin=seen.vin,
+                                      odometer=(seen.odometer or 0) + self._int(500, 9000))
         labor = tuple(
             LaborLine(description=op, hours=hours, rate=self.labor_rate, technician=self._pick(TECHNICIANS))
-            for op, hours in rng.sample(LABOR_OPERATIONS, self._pick((1, 1, 2, 2, 3)))
+            for op, hours in self._sample(LABOR_OPERATIONS, self._pick((1, 1, 2, 2, 3)))
         )
         parts = tuple(
             PartLine(
@@ -191,7 +201,7 @@ class _History:
                 quantity=Decimal(self._pick((1, 1, 1, 2, 4))),
                 unit_price=p.price,
             )
-            for p in rng.sample(PARTS_CATALOG, self._pick((0, 1, 2, 2, 3, 4)))
+            for p in self._sample(PARTS_CATALOG, self._pick((0, 1, 2, 2, 3, 4)))
         )
         sublets: tuple[SubletLine, ...] = ()
         if rng.random() < 0.12:
@@ -306,11 +316,10 @@ class _History:
     # -- purchasing --------------------------------------------------------------------
 
     def purchase(self, on: date) -> Iterator[PartsPurchase | PartsReturn]:
-        rng = self.rng
         self.purchases += 1
         n = self.purchases
         vendor = self._pick(self.parts_vendors)
-        lines = tuple(self._purchase_line(p) for p in rng.sample(PARTS_CATALOG, self._int(1, 7)))
+        lines = tuple(self._purchase_line(p) for p in self._sample(PARTS_CATALOG, self._int(1, 7)))
         fees = Decimal(self._pick((0, 0, 0, 795, 1250))) * CENT
         yield PartsPurchase(
             id=f"PP-{n:06d}",
