@@ -296,3 +296,24 @@ def test_init_reports_instance_and_targets(hub: Hub) -> None:
     assert result.exit_code == 0
     assert str(hub.config.instance_path) in result.output
     assert "fake, ledger, narrow, pull" in result.output
+
+
+def test_import_stores_in_chunks(hub: Hub, shop: Shop, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.domain.generator import generate_history
+
+    records = list(generate_history(4, shop, 30))
+    file = tmp_path / "history.jsonl"
+    file.write_text(jsonl(*records))
+    sizes: list[int] = []
+    ingest = hub.ingest
+
+    def counting_ingest(shop_id: str, batch: Any) -> Any:
+        sizes.append(len(batch))
+        return ingest(shop_id, batch)
+
+    monkeypatch.setattr(hub, "ingest", counting_ingest)
+    result = run(hub, "import", str(file), "--shop", shop.id, "--chunk", "16")
+    assert result.exit_code == 0, result.output
+    assert sum(sizes) == len(records) and max(sizes) == 16 and len(sizes) == -(-len(records) // 16)
+    assert f"{len(records)} created" in result.output
