@@ -64,8 +64,21 @@ def test_key_is_kept_hashed_among_the_secrets(al_hub: Hub, connection_id: int) -
     assert stored and stored.startswith("scrypt$") and API_KEY not in stored
     assert verify_api_key(API_KEY, stored)
     with al_hub.engine.connect() as conn:
-        values = " ".join(str(row) for row in conn.execute(text("SELECT * FROM connection_values")))
-    assert API_KEY not in values
+        values = " ".join(str(tuple(row)) for row in conn.execute(text("SELECT * FROM connection_values")))
+        settings = " ".join(str(row[0]) for row in conn.execute(text("SELECT settings FROM connections")))
+    assert API_KEY not in values and API_KEY not in settings
+    assert "scrypt$" in settings  # only the hash, as the schema loads it
+
+
+def test_reconnecting_with_a_new_key_replaces_the_old_one(soap: Any, al_hub: Hub, al_shop: Shop,
+                                                          connection_id: int) -> None:
+    user = f"ledgerhub-{connection_id}"
+    assert al_hub.connect(al_shop.id, "accounting_link", {"api_key": "", "location": "loc-1",
+                                                          "labor_item": "Shop Labor"}) == connection_id
+    assert soap.authenticate(user, API_KEY)[1] == "none"  # an empty key field keeps the stored key
+    al_hub.connect(al_shop.id, "accounting_link", {"api_key": "a-brand-new-key", "location": "loc-1"})
+    assert soap.authenticate(user, API_KEY)[1] == "nvu"
+    assert soap.authenticate(user, "a-brand-new-key")[1] == "none"
 
 
 def test_location_must_be_one_of_the_shops(al_hub: Hub, al_shop: Shop) -> None:

@@ -59,6 +59,19 @@ def build_context(ctx: ConnectionContext, *, reserve_names: bool = True, country
     return BuildContext(settings, ctx.shop, ctx.state, reserve_names=reserve_names)
 
 
+def _current_key_hash(ctx: ConnectionContext) -> str | None:
+    """The hash to check a login against, or ``None`` when the connection takes no logins.
+
+    connect() copies the hash into the secrets and disconnect() removes it, so the secrets say
+    whether logins are allowed at all. A reconnect with a new key updates the stored settings
+    without calling connect() again, so the settings' hash is the current one.
+    """
+    in_secrets = ctx.secrets.get(API_KEY_HASH)
+    if not in_secrets:
+        return None
+    return str(ctx.settings.get(API_KEY_HASH) or in_secrets)
+
+
 class WebConnectorService:
     """The eight Web Connector operations over :class:`HubServices`."""
 
@@ -145,8 +158,7 @@ class WebConnectorService:
         if self.limiter.locked(username):
             return [secrets.token_urlsafe(24), NOT_VALID_USER]
         ctx = self._connection(connection_id_from(username))
-        # Only the secrets count: connect() puts the hash there and disconnect() removes it.
-        stored = ctx.secrets.get(API_KEY_HASH) if ctx is not None else None
+        stored = _current_key_hash(ctx) if ctx is not None else None
         if ctx is None or not verify_api_key(password, stored):
             self.limiter.failed(username)
             log.warning("Web Connector login refused for user %r", username)
