@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from hub.errors import ConfigurationError, HubError
 from hub.web.auth import shop_user_required
 from hub.web.forms import SchemaForm, build_form
-from hub.web.ui import gateway
+from hub.web.ui import gateway, plugin_pages
 from hub.web.ui.cards import build_cards
 from hub.web.ui.errors import with_error_pages
 from hub.web.ui.lookups import connection_or_404, shop_or_404, target_or_404
@@ -21,7 +21,7 @@ PENDING_AUTH_KEY = "ledgerhub_pending_authorization"
 
 def _settings_form(target: Any, shop: Any, initial: Any = None) -> SchemaForm:
     form = build_form(target.settings_schema, initial)
-    gateway.fill_dynamic_choices(form, shop)
+    plugin_pages.fill_dynamic_choices(form, shop)
     return form
 
 
@@ -31,7 +31,7 @@ def overview(shop_id: str) -> Any:
     """One card per installed target: what it syncs, whether it is offered, its status."""
     shop = shop_or_404(shop_id)
     cards = build_cards(shop, gateway.targets(), gateway.features(shop_id), gateway.connections(shop_id))
-    cards = [gateway.with_plugin_links(card) for card in cards]
+    cards = [plugin_pages.with_plugin_links(card) for card in cards]
     return render_template("ui/accounting/overview.html", shop=shop, cards=cards)
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 
 from hub.errors import ConfigurationError, HubError
 from hub.web.auth import current_user, shop_user_required
-from hub.web.ui import gateway
+from hub.web.ui import gateway, plugin_pages
 from hub.web.ui.accounting import PENDING_AUTH_KEY
 from hub.web.ui.errors import with_error_pages
 from hub.web.ui.labels import START_MODES
@@ -109,8 +109,8 @@ def income_accounts(shop_id: str, connection_id: int) -> Any:
     conn = connection_or_404(shop_id, connection_id)
     target = target_or_404(conn.target_name)
     try:
-        items = gateway.mapped_items(target)
-        accounts = gateway.income_accounts(connection_id)
+        items = plugin_pages.mapped_items(target)
+        accounts = plugin_pages.income_accounts(connection_id)
     except HubError as exc:
         flash(f"Could not read the chart of accounts from {target.title}: {exc}", "error")
         return redirect(url_for("accounting.overview", shop_id=shop_id))

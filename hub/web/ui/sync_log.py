@@ -13,7 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from hub.errors import HubError
 from hub.web.auth import shop_user_required
-from hub.web.ui import gateway
+from hub.web.ui import log_gateway
 from hub.web.ui.errors import with_error_pages
 from hub.web.ui.labels import all_kinds, kind_label, record_label
 from hub.web.ui.lookups import shop_or_404, target_or_404
@@ -49,7 +49,7 @@ def _parse_day(text: str | None) -> date | None:
         return None
 
 
-def read_filters(args: Any) -> tuple[gateway.LogFilter, list[str]]:
+def read_filters(args: Any) -> tuple[log_gateway.LogFilter, list[str]]:
     """The filters from the query string, and a message per value that was not understood."""
     problems = []
     kind = args.get("kind") or None
@@ -57,7 +57,7 @@ def read_filters(args: Any) -> tuple[gateway.LogFilter, list[str]]:
         problems.append(f"There is no record kind {kind!r}; showing every kind.")
         kind = None
     status = args.get("status") or None
-    if status is not None and status not in gateway.LOG_OUTCOMES:
+    if status is not None and status not in log_gateway.LOG_OUTCOMES:
         problems.append(f"There is no status {status!r}; showing every status.")
         status = None
     since_day, until_day = _parse_day(args.get("from")), _parse_day(args.get("to"))
@@ -67,7 +67,7 @@ def read_filters(args: Any) -> tuple[gateway.LogFilter, list[str]]:
     since = datetime.combine(since_day, time.min, UTC) if since_day else None
     until = datetime.combine(until_day + timedelta(days=1), time.min, UTC) if until_day else None
     before = args.get("before", type=int)
-    return gateway.LogFilter(
+    return log_gateway.LogFilter(
         status=status,
         kind=kind,
         record=(args.get("record") or "").strip() or None,
@@ -84,7 +84,7 @@ def entries(shop_id: str, plugin: str) -> Any:
     shop = shop_or_404(shop_id)
     target = target_or_404(plugin)
     filters, problems = read_filters(request.args)
-    page = gateway.log_page(shop_id, plugin, filters, PAGE_SIZE)
+    page = log_gateway.log_page(shop_id, plugin, filters, PAGE_SIZE)
     older = None
     if page.has_more and page.entries:
         args = {k: v for k, v in request.args.items() if k != "before"}
@@ -99,7 +99,7 @@ def entries(shop_id: str, plugin: str) -> Any:
         older=older,
         problems=problems,
         kinds=[(str(k), kind_label(k)) for k in all_kinds()],
-        outcomes=gateway.LOG_OUTCOMES,
+        outcomes=log_gateway.LOG_OUTCOMES,
         export_url=url_for(".export", shop_id=shop_id, plugin=plugin, **export_args),
     )
 
@@ -110,7 +110,7 @@ def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> Any:
     """Every attempt for one record in this plugin, oldest first, with the deliveries' state."""
     shop = shop_or_404(shop_id)
     target = target_or_404(plugin)
-    history = gateway.record_history(shop_id, plugin, kind, source_id)
+    history = log_gateway.record_history(shop_id, plugin, kind, source_id)
     return render_template(
         "ui/log/record.html",
         shop=shop,
@@ -122,12 +122,12 @@ def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> Any:
     )
 
 
-def _csv_rows(shop_id: str, plugin: str, filters: gateway.LogFilter) -> Iterator[str]:
+def _csv_rows(shop_id: str, plugin: str, filters: log_gateway.LogFilter) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     written = 0
-    for entry in gateway.iter_log(shop_id, plugin, filters, CSV_MAX_ROWS):
+    for entry in log_gateway.iter_log(shop_id, plugin, filters, CSV_MAX_ROWS):
         writer.writerow([_csv_cell(getattr(entry, c)) for c in CSV_COLUMNS])
         written += 1
         if written % 500 == 0:
@@ -161,15 +161,15 @@ def _act(shop_id: str, plugin: str, delivery_id: int, action: str) -> Any:
     back = request.form.get("back") or ""
     if not back.startswith("/") or back.startswith("//"):
         back = url_for(".entries", shop_id=shop_id, plugin=plugin)
-    if not gateway.delivery_belongs_to(shop_id, plugin, delivery_id):
+    if not log_gateway.delivery_belongs_to(shop_id, plugin, delivery_id):
         flash("That record does not need attention (any more): nothing was changed.", "error")
         return redirect(back)
     try:
         if action == "retry":
-            gateway.retry(delivery_id)
+            log_gateway.retry(delivery_id)
             flash("The record will be sent again shortly.")
         else:
-            gateway.skip(delivery_id)
+            log_gateway.skip(delivery_id)
             flash("The record was skipped; it will not be sent.")
     except HubError as exc:
         flash(f"Could not {action}: {exc}", "error")
