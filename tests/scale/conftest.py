@@ -64,13 +64,18 @@ def celery_queue(redis_url: str) -> Iterator[str]:
     queue = f"scale-{uuid.uuid4().hex[:10]}"
     yield queue
     client = redis.Redis.from_url(redis_url)
+    # Messages a killed worker never acknowledged wait in Celery's shared "unacked" hash, to be
+    # put back on their queue later: drop ours first so nothing re-creates the queue.
+    for tag, message in client.hscan_iter("unacked"):
+        if queue.encode() in message:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
     keys = list(client.scan_iter(match=f"*{queue}*", count=1000))
     if keys:
         client.delete(*keys)
     if not list(client.scan_iter(match="*scale-*", count=1000)):
         # No other scale run uses this database: Celery's shared bookkeeping can go too.
-        client.delete("unacked", "unacked_index", "unacked_mutex", "_kombu.binding_deadlines",
-                      "_kombu.binding.celery.pidbox")
+        client.delete("_kombu.binding.celery.pidbox", "_kombu.binding_deadlines", "unacked_mutex")
     client.close()
 
 
