@@ -32,7 +32,7 @@ from hub.plugin.manager import build_plugin_manager  # noqa: E402
 from hub.storage.base import Base  # noqa: E402
 from hub.storage.session import make_engine, upgrade  # noqa: E402
 from hub.sync.runtime import Hub  # noqa: E402
-from tests.fakes.targets import FakeBooks, FakePlugin, LedgerTarget, NarrowBooks, PullBooks  # noqa: E402
+from tests.fakes.targets import BatchBooks, FakeBooks, FakePlugin, LedgerTarget, NarrowBooks, PullBooks  # noqa: E402
 
 PG_ENV = "LEDGERHUB_TEST_DATABASE_URL"
 TEST_SECRET_KEY = Fernet.generate_key().decode()
@@ -135,8 +135,14 @@ def fake_target() -> FakeBooks:
 
 @pytest.fixture
 def fake_targets(fake_target: FakeBooks) -> dict[str, object]:
-    """Every fake target by name: fake, narrow (customers + invoices), pull, ledger."""
-    return {"fake": fake_target, "narrow": NarrowBooks(), "pull": PullBooks(), "ledger": LedgerTarget()}
+    """Every fake target by name: fake, narrow (customers + invoices), pull, ledger, batch."""
+    return {
+        "fake": fake_target,
+        "narrow": NarrowBooks(),
+        "pull": PullBooks(),
+        "ledger": LedgerTarget(),
+        "batch": BatchBooks(),
+    }
 
 
 @pytest.fixture

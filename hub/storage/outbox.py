@@ -226,8 +226,27 @@ def external_row(session: Session, connection_id: int, record_id: int) -> Extern
     )
 
 
+def external_rows(session: Session, connection_id: int, record_ids: list[int]) -> dict[int, ExternalIdRow]:
+    """The external ids of several records, by record id."""
+    found: dict[int, ExternalIdRow] = {}
+    for start in range(0, len(record_ids), 500):
+        part = record_ids[start : start + 500]
+        found.update(
+            {
+                row.record_id: row
+                for row in session.scalars(
+                    select(ExternalIdRow).where(
+                        ExternalIdRow.connection_id == connection_id, ExternalIdRow.record_id.in_(part)
+                    )
+                )
+            }
+        )
+    return found
+
+
 def save_external(
     session: Session,
+    existing: ExternalIdRow | None,
     *,
     connection_id: int,
     record_id: int,
@@ -237,8 +256,9 @@ def save_external(
     voided: bool,
     now: datetime,
 ) -> None:
-    """Insert or update the record's external id after a successful delivery."""
-    row = external_row(session, connection_id, record_id)
+    """Insert or update (*existing*, as read by the caller) the record's external id after a
+    successful delivery."""
+    row = existing
     if row is None:
         session.add(
             ExternalIdRow(

@@ -24,7 +24,7 @@ from hub.storage.models import ConnectionRow, DeliveryRow
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.outbox import backfill_pending, backfill_step
-from hub.sync.outcomes import Outcome, Prepared, apply_outcome, prepare, release_claims
+from hub.sync.outcomes import Outcome, Prepared, apply_outcome, prepare_many, release_claims
 
 
 @dataclass(kw_only=True)
@@ -137,45 +137,29 @@ def _deliver_group(
             session, connection.id, core.worker_id, core.now(), core.config.lease_seconds
         ):
             return False  # lease lost (we were too slow): leave the rest to its new holder
-        prepared: list[Prepared] = []
-        for row in session.scalars(
-            select(DeliveryRow).where(DeliveryRow.id.in_(ids)).order_by(DeliveryRow.id)
-        ):
-            item = prepare(session, core, connection, target, row, core.now())
-            if item is not None:
-                prepared.append(item)
+        rows = session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids)).order_by(DeliveryRow.id))
+        prepared = prepare_many(session, core, connection, target, rows, core.now())
     if not prepared:
         return True
     deliveries = [p.delivery for p in prepared]
-    outcomes: list[Outcome]
-    started = time.perf_counter()
     if type(target).deliver_many is Target.deliver_many:
-        outcomes = []
-        for delivery in deliveries:
-            one_started = time.perf_counter()
-            outcome = _call(lambda d=delivery: target.deliver(ctx, d))
-            outcomes.append(outcome)
-            if not _record(
-                core,
-                ctx,
-                prepared[len(outcomes) - 1],
-                outcome,
-                int((time.perf_counter() - one_started) * 1000),
-                report,
-            ):
+        # One by one, each outcome committed at once: a crash re-sends at most the one in flight.
+        for item in prepared:
+            started = time.perf_counter()
+            outcome = _call(lambda d=item.delivery: target.deliver(ctx, d))
+            elapsed = int((time.perf_counter() - started) * 1000)
+            if not _record(core, ctx, [(item, outcome)], elapsed, report):
                 return False
         return True
+    # A batch API answered for the whole group at once: its outcomes are committed together.
+    started = time.perf_counter()
     result = _call(lambda: target.deliver_many(ctx, deliveries))
     each_ms = int((time.perf_counter() - started) * 1000 / len(deliveries))
-    outcomes = list(result) if isinstance(result, list) else [result] * len(deliveries)
+    outcomes: list[Outcome] = list(result) if isinstance(result, list) else [result] * len(deliveries)
     if len(outcomes) != len(deliveries):
-        outcomes = [
-            RuntimeError(f"deliver_many returned {len(outcomes)} results for {len(deliveries)}")
-        ] * len(deliveries)
-    for item, outcome in zip(prepared, outcomes, strict=True):
-        if not _record(core, ctx, item, outcome, each_ms, report):
-            return False
-    return True
+        mismatch = RuntimeError(f"deliver_many returned {len(outcomes)} results for {len(deliveries)}")
+        outcomes = [mismatch] * len(deliveries)
+    return _record(core, ctx, list(zip(prepared, outcomes, strict=True)), each_ms, report)
 
 
 def _call(fn: object) -> Outcome:
@@ -191,29 +175,36 @@ def _call(fn: object) -> Outcome:
 def _record(
     core: Core,
     ctx: HubConnectionContext,
-    item: Prepared,
-    outcome: Outcome,
+    results: list[tuple[Prepared, Outcome]],
     duration_ms: int,
     report: BatchReport,
 ) -> bool:
-    secrets = ctx.secret_strings() if not isinstance(outcome, DeliveryResult) else ()
+    """Apply outcomes in one transaction; False if the connection stopped (fatal error)."""
+    failed = any(not isinstance(outcome, DeliveryResult) for _, outcome in results)
+    secrets = ctx.secret_strings() if failed else ()
     with core.session_factory.begin() as session:
         connection = conn_repo.connection_row(session, ctx.connection_id)
-        row = session.get(DeliveryRow, item.row.id)
-        assert row is not None
-        name = apply_outcome(
-            session,
-            core,
-            connection,
-            row,
-            item.delivery.action,
-            outcome,
-            duration_ms=duration_ms,
-            secrets=secrets,
-            now=core.now(),
-        )
-    _tally(report, name)
-    if isinstance(outcome, FatalConnectionError):
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(DeliveryRow).where(DeliveryRow.id.in_([item.row.id for item, _ in results]))
+            )
+        }
+        for item, outcome in results:
+            name = apply_outcome(
+                session,
+                core,
+                connection,
+                rows[item.row.id],
+                item.delivery.action,
+                outcome,
+                source_id=item.source_id,
+                duration_ms=duration_ms,
+                secrets=secrets,
+                now=core.now(),
+            )
+            _tally(report, name)
+    if any(isinstance(outcome, FatalConnectionError) for _, outcome in results):
         report.fatal = True
         ctx.logger.error("connection %s disconnected: %s", ctx.connection_id, connection.status_reason)
         return False

@@ -6,10 +6,12 @@ two functions, so an outcome means the same thing however the record travelled.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.domain.kinds import REFERENCES, EntityKind
@@ -25,7 +27,7 @@ from hub.errors import (
 from hub.plugin.target import Action, Delivery, DeliveryResult, ExternalRef, Target
 from hub.storage import connections as conn_repo
 from hub.storage import logs, outbox
-from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow, RecordVersionRow
+from hub.storage.models import ConnectionRow, DeliveryRow, ExternalIdRow, RecordRow, RecordVersionRow
 from hub.storage.records import find_records
 from hub.sync.backoff import retry_delay
 from hub.sync.context import redact
@@ -51,46 +53,108 @@ class Prepared:
     source_id: str
 
 
-def prepare(
-    session: Session, core: Core, connection: ConnectionRow, target: Target, row: DeliveryRow, now: datetime
-) -> Prepared | None:
-    """Build the :class:`Delivery` for a claimed *row*, or settle it here and return ``None``:
+class _Lookups:
+    """What preparing one group of deliveries reads, fetched in a few IN queries."""
+
+    def __init__(self, session: Session, connection: ConnectionRow) -> None:
+        self.session = session
+        self.connection = connection
+        self.externals: dict[int, ExternalIdRow | None] = {}
+        self.refs: dict[tuple[EntityKind, str], RecordRow] = {}
+
+    def load_externals(self, record_ids: Iterable[int]) -> None:
+        missing = [i for i in set(record_ids) if i not in self.externals]
+        if missing:
+            found = outbox.external_rows(self.session, self.connection.id, missing)
+            self.externals.update({i: found.get(i) for i in missing})
+
+    def external(self, record_id: int) -> ExternalIdRow | None:
+        self.load_externals([record_id])
+        return self.externals[record_id]
+
+    def load_refs(self, wanted: dict[EntityKind, set[str]]) -> None:
+        for ref_kind, ids in wanted.items():
+            found = find_records(self.session, self.connection.shop_id, ref_kind.value, ids)
+            self.refs.update({(ref_kind, sid): rec for sid, rec in found.items()})
+        self.load_externals(rec.id for rec in self.refs.values())
+
+
+def prepare_many(
+    session: Session,
+    core: Core,
+    connection: ConnectionRow,
+    target: Target,
+    rows: Iterable[DeliveryRow],
+    now: datetime,
+) -> list[Prepared]:
+    """Build the :class:`Delivery` of each claimed row, in order, or settle a row here:
     superseded by a newer version, waiting for a referenced record, or a void of something
-    the target never had."""
-    if outbox.newest_version_queued(session, connection.id, row.record_id) > row.version:
-        _finish(row, outbox.SUPERSEDED, now)
-        return None
-    record_row = session.get(RecordRow, row.record_id)
-    version_row = session.get(RecordVersionRow, row.record_version_id)
-    assert record_row is not None and version_row is not None  # FK-guaranteed
-    kind = EntityKind(row.kind)
-    try:
-        record = load_record(kind, version_row.payload)
-    except RecordValidationError as exc:
-        # Stored under older rules; a person must re-send it (never crash the worker over it).
-        _needs_attention(
-            session, core, connection, row, record_row, Action.CREATE, now, f"stored record: {exc}"
-        )
-        return None
+    the target never had. Reads are batched per call, not per row."""
+    rows = list(rows)
+    if not rows:
+        return []
+    # Held in locals so the identity map keeps them: session.get() below then costs no query.
+    records = session.scalars(select(RecordRow).where(RecordRow.id.in_({r.record_id for r in rows}))).all()
+    versions = session.scalars(
+        select(RecordVersionRow).where(RecordVersionRow.id.in_({r.record_version_id for r in rows}))
+    ).all()
+    lookups = _Lookups(session, connection)
+    lookups.load_externals(r.record_id for r in rows)
+    decoded: list[tuple[DeliveryRow, RecordRow, Record]] = []
+    wanted: dict[EntityKind, set[str]] = defaultdict(set)
+    for row in rows:
+        record_row = session.get(RecordRow, row.record_id)
+        version_row = session.get(RecordVersionRow, row.record_version_id)
+        assert record_row is not None and version_row is not None  # FK-guaranteed
+        if (
+            record_row.current_version > row.version
+            and outbox.newest_version_queued(session, connection.id, row.record_id) > row.version
+        ):
+            _finish(row, outbox.SUPERSEDED, now)
+            continue
+        try:
+            record = load_record(row.kind, version_row.payload)
+        except RecordValidationError as exc:
+            # Stored under older rules; a person must re-send it (never crash the worker over it).
+            _settle(session, core, connection, row, record_row, f"stored record: {exc}", now)
+            continue
+        decoded.append((row, record_row, record))
+        for field_name, ref_kind in REFERENCES[record.kind].items():
+            ref_id = getattr(record, field_name, "")
+            if ref_id and ref_kind in target.entities:
+                wanted[ref_kind].add(ref_id)
+    lookups.load_refs(wanted)
+    del records, versions
+    prepared = []
+    for row, record_row, record in decoded:
+        item = _prepare_one(session, core, connection, target, row, record_row, record, lookups, now)
+        if item is not None:
+            prepared.append(item)
+    return prepared
+
+
+def _prepare_one(
+    session: Session,
+    core: Core,
+    connection: ConnectionRow,
+    target: Target,
+    row: DeliveryRow,
+    record_row: RecordRow,
+    record: Record,
+    lookups: _Lookups,
+    now: datetime,
+) -> Prepared | None:
     references: dict[str, ExternalRef] = {}
-    for field_name, ref_kind in REFERENCES[kind].items():
+    for field_name, ref_kind in REFERENCES[record.kind].items():
         ref_id = getattr(record, field_name, "")
         if not ref_id or ref_kind not in target.entities:
             continue
-        ref_row = find_records(session, connection.shop_id, ref_kind.value, [ref_id]).get(ref_id)
+        ref_row = lookups.refs.get((ref_kind, ref_id))
         if ref_row is None:
-            _needs_attention(
-                session,
-                core,
-                connection,
-                row,
-                record_row,
-                Action.CREATE,
-                now,
-                f"{field_name}: {ref_kind.value} {ref_id!r} was never received",
-            )
+            reason = f"{field_name}: {ref_kind.value} {ref_id!r} was never received"
+            _settle(session, core, connection, row, record_row, reason, now)
             return None
-        ref_external = outbox.external_row(session, connection.id, ref_row.id)
+        ref_external = lookups.external(ref_row.id)
         if ref_external is None:
             # The dependency has not reached the target: wait for it (never send broken), and
             # make sure it is on its way (it may predate a "forward" connection).
@@ -101,7 +165,7 @@ def prepare(
             row.attempts = max(0, row.attempts - 1)
             return None
         references[field_name] = ExternalRef(ref_external.target_id, dict(ref_external.data))
-    external_row = outbox.external_row(session, connection.id, row.record_id)
+    external_row = lookups.external(row.record_id)
     external = None if external_row is None else ExternalRef(external_row.target_id, dict(external_row.data))
     if is_void(record):
         action = Action.VOID
@@ -111,7 +175,7 @@ def prepare(
                 session,
                 connection,
                 row,
-                record_row,
+                record_row.source_id,
                 Action.VOID,
                 "delivered",
                 now,
@@ -124,7 +188,7 @@ def prepare(
     delivery = Delivery(
         id=row.id,
         connection_id=connection.id,
-        kind=kind,
+        kind=record.kind,
         record=record,
         version=row.version,
         action=action,
@@ -148,16 +212,20 @@ def apply_outcome(
     duration_ms: int = 0,
     secrets: Iterable[str] = (),
     now: datetime,
+    source_id: str | None = None,
 ) -> str:
     """Record *outcome* for the delivery *row*: external ids, retries, needs-attention, the
     connection's status and one log row. Returns the outcome's name as logged."""
-    record_row = session.get(RecordRow, row.record_id)
-    assert record_row is not None
+    if source_id is None:
+        record_row = session.get(RecordRow, row.record_id)
+        assert record_row is not None
+        source_id = record_row.source_id
     if isinstance(outcome, DeliveryResult):
         existing = outbox.external_row(session, connection.id, row.record_id)
         if existing is None or existing.version <= row.version:
             outbox.save_external(
                 session,
+                existing,
                 connection_id=connection.id,
                 record_id=row.record_id,
                 target_id=outcome.target_id or (existing.target_id if existing else ""),
@@ -166,19 +234,20 @@ def apply_outcome(
                 voided=action is Action.VOID,
                 now=now,
             )
+        outbox.unblock(session, connection.id, row.record_id, now)
+        # Attribute changes after the last query: one UPDATE per row at commit.
         if row.status in outbox.OPEN_STATUSES:
             if row.backfill:
                 connection.backfill_done += 1
             _finish(row, outbox.DELIVERED, now)
             row.warnings = list(outcome.warnings)
             row.last_error = ""
-        outbox.unblock(session, connection.id, row.record_id, now)
         connection.last_sync_at = now
         _log(
             session,
             connection,
             row,
-            record_row,
+            source_id,
             action,
             "delivered",
             now,
@@ -195,7 +264,6 @@ def apply_outcome(
         connection.status_reason = text
         _release(row, outbox.PENDING)
         row.attempts = max(0, row.attempts - 1)
-        row.last_error = text
         name = "fatal"
     elif isinstance(outcome, RetryableError) and row.attempts < core.config.max_attempts:
         delay = retry_delay(
@@ -206,15 +274,14 @@ def apply_outcome(
         )
         _release(row, outbox.PENDING)
         row.next_attempt_at = now + timedelta(seconds=delay)
-        row.last_error = text
         name = "retry"
     else:
         if isinstance(outcome, RetryableError):
             text = f"gave up after {row.attempts} attempts: {text}"
         _release(row, outbox.NEEDS_ATTENTION)
-        row.last_error = text
         name = "needs_attention" if isinstance(outcome, DeliveryError) else "error"
-    _log(session, connection, row, record_row, action, name, now, duration_ms=duration_ms, error=text)
+    row.last_error = text
+    _log(session, connection, row, source_id, action, name, now, duration_ms=duration_ms, error=text)
     return name
 
 
@@ -225,17 +292,26 @@ def _describe(target_name: str, exc: BaseException) -> str:
     return f"plugin {target_name!r} failed: {type(exc).__name__}: {exc}"
 
 
-def _needs_attention(
+def _settle(
     session: Session,
     core: Core,
     connection: ConnectionRow,
     row: DeliveryRow,
     record_row: RecordRow,
-    action: Action,
-    now: datetime,
     reason: str,
+    now: datetime,
 ) -> None:
-    apply_outcome(session, core, connection, row, action, NeedsAttentionError(reason), now=now)
+    """Stop a delivery that cannot even be prepared; a person reads *reason*."""
+    apply_outcome(
+        session,
+        core,
+        connection,
+        row,
+        Action.CREATE,
+        NeedsAttentionError(reason),
+        now=now,
+        source_id=record_row.source_id,
+    )
 
 
 def _release(row: DeliveryRow, status: str) -> None:
@@ -262,7 +338,7 @@ def _log(
     session: Session,
     connection: ConnectionRow,
     row: DeliveryRow,
-    record_row: RecordRow,
+    source_id: str,
     action: Action,
     outcome: str,
     now: datetime,
@@ -278,7 +354,7 @@ def _log(
         plugin=connection.target_name,
         shop_id=connection.shop_id,
         record_kind=row.kind,
-        source_id=record_row.source_id,
+        source_id=source_id,
         version=row.version,
         delivery_id=row.id,
         action=action.value,

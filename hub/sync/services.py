@@ -19,7 +19,7 @@ from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow, RecordVers
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.engine import claim_batch
-from hub.sync.outcomes import apply_outcome, prepare
+from hub.sync.outcomes import apply_outcome, prepare_many
 
 STREAM_CHUNK = 500
 
@@ -57,8 +57,7 @@ class Services:
             rows, _ = claim_batch(
                 session, core, connection, target, limit, f"pull:{core.worker_id}:{uuid.uuid4().hex[:8]}"
             )
-            prepared = [prepare(session, core, connection, target, row, core.now()) for row in rows]
-            return [p.delivery for p in prepared if p is not None]
+            return [p.delivery for p in prepare_many(session, core, connection, target, rows, core.now())]
 
     def complete(
         self, ctx: ConnectionContext, delivery_id: int, outcome: DeliveryResult | DeliveryError

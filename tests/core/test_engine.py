@@ -297,3 +297,38 @@ def test_begin_batch_failure_is_classified(hub: Hub, shop: Shop, fake_target: Fa
     hub.sync()
     assert hub.get_connection(cid).status == "disconnected"
     assert [r.status for r in deliveries(hub)] == ["delivered", "pending"]
+
+
+def test_batch_api_outcomes_are_applied_per_delivery(hub: Hub, shop: Shop, fake_targets: dict, clock) -> None:
+    batch = fake_targets["batch"]
+    cid = hub.connect(shop.id, "batch", {})
+    batch.fail("customer", "C-2", NeedsAttentionError("name in use"))
+    batch.fail("customer", "C-3", RetryableError("throttled", retry_after=5))
+    hub.ingest(shop.id, [customer(f"C-{i}") for i in range(1, 5)])
+    report = hub.sync()
+    assert batch.batch_sizes == [4]
+    assert (report.delivered, report.needs_attention, report.retried) == (2, 1, 1)
+    assert [d.source_id for d in hub.needs_attention(cid)] == ["C-2"]
+    clock.advance(seconds=5)
+    hub.sync()
+    assert sorted(o.source_id for o in batch.objects.values()) == ["C-1", "C-3", "C-4"]
+    batch.fail("customer", "C-5", FatalConnectionError("grant revoked"))
+    hub.ingest(shop.id, [customer("C-5"), customer("C-6")])
+    assert hub.sync().disconnected == [cid]
+    later = hub.delivery_history(shop.id, "customer", "C-5") + hub.delivery_history(
+        shop.id, "customer", "C-6"
+    )
+    assert [d.status for d in later] == ["pending", "pending"]  # handed back, to resume on reconnect
+
+
+def test_batch_api_with_a_wrong_answer_count_is_a_plugin_error(
+    hub: Hub, shop: Shop, fake_targets: dict
+) -> None:
+    batch = fake_targets["batch"]
+    batch.short_answer = True
+    cid = hub.connect(shop.id, "batch", {})
+    hub.ingest(shop.id, [customer("C-1"), customer("C-2")])
+    hub.sync()
+    stuck = hub.needs_attention(cid)
+    assert len(stuck) == 2
+    assert stuck[0].last_error == "plugin 'batch' failed: RuntimeError: deliver_many returned 1 results for 2"

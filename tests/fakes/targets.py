@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -21,9 +21,11 @@ from hub import (
     Action,
     ConnectionContext,
     Delivery,
+    DeliveryError,
     DeliveryMode,
     DeliveryResult,
     EntityKind,
+    FatalConnectionError,
     PreviewDocument,
     Target,
     hookimpl,
@@ -78,6 +80,7 @@ class FakeBooks(Target):
         self.on_deliver: Callable[[Delivery], None] | None = None
         self.connected: list[int] = []
         self.batches = 0
+        self.batch_sizes: list[int] = []
 
     def fail(self, kind: EntityKind | str, source_id: str, exc: BaseException, times: int = 1) -> None:
         """Make the next *times* deliveries of one record raise *exc*."""
@@ -132,6 +135,29 @@ class NarrowBooks(FakeBooks):
     name: ClassVar[str] = "narrow"
     title: ClassVar[str] = "Narrow Books"
     entities: ClassVar[frozenset[EntityKind]] = frozenset({EntityKind.CUSTOMER, EntityKind.INVOICE})
+
+
+class BatchBooks(FakeBooks):
+    """A target with a batch API: answers a whole group at once, errors as values."""
+
+    name: ClassVar[str] = "batch"
+    title: ClassVar[str] = "Batch Books"
+    short_answer = False
+
+    def deliver_many(
+        self, ctx: ConnectionContext, deliveries: Sequence[Delivery]
+    ) -> list[DeliveryResult | DeliveryError]:
+        """Deliver each; a queued failure comes back as a value, a fatal one is raised."""
+        self.batch_sizes.append(len(deliveries))
+        results: list[DeliveryResult | DeliveryError] = []
+        for delivery in deliveries:
+            try:
+                results.append(self.deliver(ctx, delivery))
+            except FatalConnectionError:
+                raise
+            except DeliveryError as exc:
+                results.append(exc)
+        return results[:-1] if self.short_answer else results
 
 
 class PullBooks(FakeBooks):
