@@ -72,23 +72,27 @@ def serve_command(host: str, port: int, worker: bool, interval: float) -> None:
 
 def serve_app(hub: Hub, host: str, port: int, *, worker: bool, interval: float) -> None:
     """Serve *hub*'s web app until Ctrl-C, with an optional worker thread."""
-    import waitress
+    from waitress.server import create_server
 
     from hub.web import create_app
 
-    app = create_app(hub)
+    try:
+        server = create_server(create_app(hub), host=host, port=port, threads=8)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port", 1)
     stop: threading.Event | None = None
     if worker:
         _, stop = start_worker_thread(hub, interval)
     click.echo(
-        f"Serving on http://{host}:{port}/ (API at /api/v1, OpenAPI at /api/v1/openapi.json). "
-        "Press Ctrl-C to stop."
+        f"Serving on http://{host}:{server.effective_port}/ (API at /api/v1, OpenAPI at "
+        "/api/v1/openapi.json). Press Ctrl-C to stop."
     )
     try:
-        waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        server.close()
         if stop is not None:
             stop.set()
 

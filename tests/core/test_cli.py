@@ -317,3 +317,38 @@ def test_import_stores_in_chunks(hub: Hub, shop: Shop, tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert sum(sizes) == len(records) and max(sizes) == 16 and len(sizes) == -(-len(records) // 16)
     assert f"{len(records)} created" in result.output
+
+
+def test_serve_answers_and_a_busy_port_is_a_clear_error(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import waitress.server
+
+    from hub.cli import cmd_ops
+
+    servers: list[Any] = []
+    started = threading.Event()
+    real_create = waitress.server.create_server
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        servers.append(real_create(*args, **kwargs))
+        started.set()
+        return servers[-1]
+
+    monkeypatch.setattr(waitress.server, "create_server", capture)
+    thread = threading.Thread(target=cmd_ops.serve_app, args=(hub, "127.0.0.1", 0),
+                              kwargs={"worker": False, "interval": 1.0}, daemon=True)
+    thread.start()
+    try:
+        assert started.wait(30)
+        port = servers[0].effective_port
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as response:
+            assert json.loads(response.read())["info"]["title"] == "LedgerHub ingest API"
+    finally:
+        servers[0].close()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        result = run(hub, "serve", "--port", str(taken), "--no-worker")
+    assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{taken}" in result.output
