@@ -123,3 +123,10 @@ def test_unknown_shop_and_target_are_not_found(hub, ui: UiClient) -> None:
     assert ui.get("/shops/nope/settings/accounting/").status_code == 404
     hub.create_shop(Shop(id="shop-3", name="Third"))
     assert ui.get("/shops/shop-3/settings/accounting/nope/connect").status_code == 404
+
+
+def test_connection_warnings_show_on_the_card(owner: UiClient, hub) -> None:
+    connection_id = hub.connect("shop-1", "fake", {"company": "MAIN"})
+    hub.services.connection(connection_id).warn("The item Parts was renamed in the books; it was recreated.")
+    fake = card(owner.get(ACCOUNTING).get_data(as_text=True), "fake")
+    assert '<ul class="warnings" aria-label="Warnings"><li>The item Parts was renamed' in fake

@@ -120,3 +120,17 @@ def test_csv_export_for_support(owner: UiClient, failed_1042: int, hub) -> None:
     hub.sync()
     everything = owner.get(LOG + "/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in everything and "\n=HYPERLINK" not in everything
+
+
+def test_history_says_what_the_hub_holds_and_what_a_record_waits_for(owner: UiClient, hub, fake_target,
+                                                                     connection_id: int) -> None:
+    fake_target.fail(EntityKind.CUSTOMER, "C-9", NeedsAttentionError("name already used by a vendor"))
+    hub.ingest("shop-1", [Customer(id="C-9", first_name="Bo"), invoice("2001", customer="C-9")])
+    hub.sync(connection_id)
+    html = owner.get(LOG + "/records/invoice/I-2001").get_data(as_text=True)
+    assert "version 1, received 2026-01-05 12:00:00 UTC" in html
+    assert re.search(r'data-testid="delivery-1">Waiting for a related record: waiting for customer C-9 to '
+                     r"reach Fake Books", html)
+    assert "Nothing was sent for this record yet." in html
+    unknown = owner.get(LOG + "/records/invoice/I-none").get_data(as_text=True)
+    assert "never received from the shop system" in unknown

@@ -47,6 +47,8 @@ class ConnectionView:
     start_mode: str
     settings: Mapping[str, Any]
     status_line: str
+    warnings: tuple[str, ...] = ()
+    """The target's newest connection-level warnings (an item it had to recreate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ def _view(hub: Any, info: Any) -> ConnectionView:
         start_mode=info.start_mode,
         settings=dict(info.settings),
         status_line=hub.connection_status(info.id),
+        warnings=tuple(hub.connection_warnings(info.id)[:3]) if info.status == "active" else (),
     )
 
 

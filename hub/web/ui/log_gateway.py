@@ -4,7 +4,7 @@ Retry / Skip for deliveries that need attention. Only the Hub facade's public me
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import HubError
@@ -50,10 +50,14 @@ class Attention:
 
 @dataclass(frozen=True, slots=True)
 class RecordHistory:
-    """Every attempt for one record, oldest first, and what needs attention now."""
+    """Every attempt for one record, oldest first, what needs attention now, the version the
+    hub holds and where each of its deliveries to this plugin stands."""
 
     entries: list[Any]
     attention: list[Attention]
+    stored: Any = None
+    """The hub's current version (``record``, ``version``, ``received_at``), or ``None``."""
+    deliveries: list[Any] = field(default_factory=list)
 
 
 def _query(
@@ -146,12 +150,16 @@ def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> Reco
     entries = list(iter_log(shop_id, plugin, LogFilter(kind=kind, record=source_id), 5000))
     entries.reverse()
     plugin_connections = {c.id for c in connections(shop_id) if c.target_name == plugin}
-    attention = [
-        Attention(d.id, _plain_reason(d.last_error))
-        for d in hub_of().delivery_history(shop_id, kind, source_id)
-        if d.connection_id in plugin_connections and d.status == "needs_attention"
-    ]
-    return RecordHistory(entries=entries, attention=attention)
+    hub = hub_of()
+    try:
+        deliveries = [d for d in hub.delivery_history(shop_id, kind, source_id)
+                      if d.connection_id in plugin_connections]
+        stored = hub.get_record(shop_id, kind, source_id)
+    except ValueError:  # not a kind at all: nothing was received
+        deliveries, stored = [], None
+    attention = [Attention(d.id, _plain_reason(d.last_error)) for d in deliveries
+                 if d.status == "needs_attention"]
+    return RecordHistory(entries=entries, attention=attention, stored=stored, deliveries=deliveries)
 
 
 def _plain_reason(error: str) -> str:
