@@ -9,7 +9,15 @@ from urllib.parse import urlencode
 
 from marshmallow import Schema, fields, validate
 
-from hub import ConnectionContext, Delivery, DeliveryResult, EntityKind, NeedsAttentionError, Target
+from hub import (
+    ConnectionContext,
+    Delivery,
+    DeliveryResult,
+    EntityKind,
+    FatalConnectionError,
+    NeedsAttentionError,
+    Target,
+)
 from hub.domain.records import Shop
 
 ITEMS = ("Labor", "Parts", "Sublets")
@@ -62,6 +70,8 @@ class FakeOAuthBooks(Target):
 
     def deliver(self, ctx: ConnectionContext, delivery: Delivery) -> DeliveryResult:
         """Refuse records listed in :attr:`refuse`, accept the rest."""
+        if delivery.record.id == "C-revoked":
+            raise FatalConnectionError("QuickBooks revoked access; reconnect to QuickBooks")
         if delivery.record.id in self.refuse:
             raise NeedsAttentionError(f"QuickBooks says the customer of {delivery.record.id} is inactive")
         self.delivered.append((delivery.kind.value, delivery.record.id))

@@ -100,3 +100,20 @@ def test_income_accounts_map_each_item_to_an_account(subscribed: UiClient, hub) 
     assert subscribed.post(url, {"Labor": "81", "Parts": "79", "Sublets": ""}).status_code == 302
     assert hub.get_connection(conn.id).settings["income_accounts"] == {"Labor": "81", "Parts": "79"}
     assert 'value="81" selected' in subscribed.get(url).get_data(as_text=True)
+
+
+def test_a_revoked_grant_shows_disconnected_and_reconnects(subscribed: UiClient, hub) -> None:
+    params = start_connect(subscribed)
+    subscribed.get(f"/settings/accounting/qbo/callback?code=good&state={params['state']}")
+    [conn] = hub.connections("shop-1")
+    hub.ingest("shop-1", [Customer(id="C-revoked", first_name="Rev")])
+    hub.sync(conn.id)
+    overview = subscribed.get(ACCOUNTING).get_data(as_text=True)
+    assert '<span data-testid="status-qbo">Disconnected: reconnect to QuickBooks Online</span>' in overview
+    assert "Reconnect to QuickBooks" in overview and "Income accounts" not in overview
+    again = subscribed.post(ACCOUNTING + f"connections/{conn.id}/reconnect", page=ACCOUNTING)
+    assert again.headers["Location"].startswith(CONSENT_URL)
+    state = consent_params(again.headers["Location"])["state"]
+    back = subscribed.get(f"/settings/accounting/qbo/callback?code=good&state={state}")
+    assert back.headers["Location"] == ACCOUNTING + f"connections/{conn.id}/start"
+    assert hub.get_connection(conn.id).status == "active"
