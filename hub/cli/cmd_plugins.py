@@ -12,7 +12,7 @@ from hub.cli.cmd_ops import parse_record_ref
 from hub.cli.loopback import LoopbackRedirect
 from hub.cli.state import fail, state
 from hub.domain.schemas import parse_kind
-from hub.errors import ConfigurationError
+from hub.errors import ConfigurationError, HubError
 
 
 @click.command("plugins")
@@ -82,8 +82,9 @@ def connect_command(
     target = hub.targets.get(plugin)
     if target is None:
         fail(f"no target named {plugin!r}; installed: {', '.join(sorted(hub.targets)) or 'none'}", 2)
+    settings = parse_settings(pairs)
     try:
-        connection_id = hub.connect(shop_id, plugin, parse_settings(pairs), start_mode)
+        connection_id = hub.connect(shop_id, plugin, settings, start_mode)
         if target.needs_authorization:
             with LoopbackRedirect() as loopback:
                 url = hub.begin_authorization(connection_id, loopback.redirect_uri)
@@ -97,6 +98,10 @@ def connect_command(
         _report_configuration_error(exc)
     except (KeyError, LookupError):
         fail(f"no shop {shop_id!r}", 2)
+    except HubError as exc:  # e.g. the sign-in service is unreachable: say so, try again later
+        fail(f"could not connect to {target.title}: {exc}", 1)
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug is reported, not a traceback
+        fail(f"the {plugin} plugin failed while connecting: {exc!r}", 1)
     click.echo(
         f"Connected shop {shop_id} to {target.title} (connection {connection_id}, {start_mode}): "
         f"{hub.connection_status(connection_id)}"

@@ -352,3 +352,21 @@ def test_serve_answers_and_a_busy_port_is_a_clear_error(hub: Hub, monkeypatch: p
         taken = busy.getsockname()[1]
         result = run(hub, "serve", "--port", str(taken), "--no-worker")
     assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{taken}" in result.output
+
+
+def test_connect_reports_a_failing_plugin_without_a_traceback(oauth_hub: Hub,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.errors import RetryableError
+
+    target = oauth_hub.targets["oauth"]
+
+    def unreachable(*_: Any) -> str:
+        raise RetryableError("could not reach the sign-in service")
+
+    monkeypatch.setattr(target, "authorization_url", unreachable)
+    result = run(oauth_hub, "connect", "oauth", "--shop", "s1", "--timeout", "1")
+    assert result.exit_code == 1
+    assert "could not connect to OAuth Books: could not reach the sign-in service" in result.output
+    monkeypatch.setattr(target, "authorization_url", lambda *_: 1 / 0)
+    result = run(oauth_hub, "connect", "oauth", "--shop", "s1", "--timeout", "1")
+    assert result.exit_code == 1 and "ZeroDivisionError" in result.output and "Traceback" not in result.output
