@@ -117,9 +117,11 @@ class _CountingReader(io.RawIOBase):
         self.count = 0
 
     def readable(self) -> bool:
+        """Always: this is a reader."""
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Fill *buffer* from the file, counting the bytes."""
         data = self.handle.read(len(buffer))
         buffer[: len(data)] = data
         self.count += len(data)

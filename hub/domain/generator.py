@@ -131,6 +131,7 @@ class _History:
     # -- people, vendors, stock --------------------------------------------------------
 
     def customers(self) -> Iterator[Customer]:
+        """People and fleets, each with one or two vehicles kept for their repair orders."""
         rng = self.rng
         for n in range(1, self.customer_count + 1):
             first, last = self._pick(FIRST_NAMES), self._pick(LAST_NAMES)
@@ -160,6 +161,7 @@ class _History:
         )
 
     def vendor_records(self) -> Iterator[Vendor]:
+        """Parts suppliers (first half) and sublet vendors (second half)."""
         for vendor_id, name in zip(self.vendors, VENDOR_NAMES, strict=True):
             yield Vendor(
                 id=vendor_id,
@@ -169,6 +171,7 @@ class _History:
             )
 
     def inventory(self) -> Iterator[InventoryItem]:
+        """One stocked item per catalog part."""
         for n, part in enumerate(PARTS_CATALOG, start=1):
             yield InventoryItem(
                 id=f"I{n:05d}",
@@ -182,6 +185,7 @@ class _History:
     # -- repair orders -----------------------------------------------------------------
 
     def invoice(self, n: int) -> Invoice:
+        """Repair order *n*: lines, supplies, fees, discounts, tax from the shop's settings."""
         rng = self.rng
         day = HISTORY_START + timedelta(days=(n - 1) // ORDERS_PER_DAY * 7 // 5)
         customer = self._int(0, self.customer_count)
@@ -276,6 +280,7 @@ class _History:
         return to_cents(base * self.tax_rate)
 
     def payments(self, invoice: Invoice) -> Iterator[Payment]:
+        """Paid in full, split, a deposit only, or not yet; never for a voided invoice."""
         rng = self.rng
         if invoice.status is InvoiceStatus.VOIDED or invoice.total <= 0:
             return
@@ -302,6 +307,7 @@ class _History:
             )
 
     def sublet_details(self, invoice: Invoice) -> Iterator[SubletDetail]:
+        """What each sublet vendor on *invoice* charged the shop."""
         for k, line in enumerate(invoice.sublets, start=1):
             yield SubletDetail(
                 id=f"SD-{invoice.id[4:]}-{k}",
@@ -316,6 +322,7 @@ class _History:
     # -- purchasing --------------------------------------------------------------------
 
     def purchase(self, on: date) -> Iterator[PartsPurchase | PartsReturn]:
+        """A parts purchase dated *on*; every tenth is followed by a return of one part."""
         self.purchases += 1
         n = self.purchases
         vendor = self._pick(self.parts_vendors)
@@ -358,6 +365,7 @@ class _History:
         )
 
     def records(self) -> Iterator[Record]:
+        """The whole history in dependency order."""
         yield from self.customers()
         yield from self.vendor_records()
         yield from self.inventory()
