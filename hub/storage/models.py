@@ -59,7 +59,12 @@ class RecordRow(Base):
     """One record of a shop (kind + the shop system's id) and its current version number."""
 
     __tablename__ = "records"
-    __table_args__ = (UniqueConstraint("shop_id", "kind", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "kind", "source_id"),
+        # Backfill cursor and record streaming walk a shop's records in id order.
+        Index("ix_records_shop_id_id", "shop_id", "id"),
+        Index("ix_records_shop_id_kind_id", "shop_id", "kind", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -152,6 +157,7 @@ class DeliveryRow(Base):
         Index("ix_deliveries_due", "connection_id", "status", "rank", "id"),
         Index("ix_deliveries_connection_id_record_id", "connection_id", "record_id"),
         Index("ix_deliveries_waiting", "connection_id", "waiting_on_record_id"),
+        Index("ix_deliveries_record_id", "record_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

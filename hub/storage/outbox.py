@@ -140,21 +140,23 @@ def newest_version_queued(session: Session, connection_id: int, record_id: int) 
 
 def due(session: Session, connection_id: int, now: datetime, limit: int) -> list[DeliveryRow]:
     """Deliveries ready to go, in dependency order: pending ones whose time has come and
-    claimed ones whose lease ran out (their worker died)."""
-    return list(
-        session.scalars(
-            select(DeliveryRow)
-            .where(
-                DeliveryRow.connection_id == connection_id,
-                or_(
-                    and_(DeliveryRow.status == PENDING, DeliveryRow.next_attempt_at <= now),
-                    and_(DeliveryRow.status == CLAIMED, DeliveryRow.lease_expires_at <= now),
-                ),
-            )
-            .order_by(DeliveryRow.rank, DeliveryRow.id)
-            .limit(limit)
-        )
-    )
+    claimed ones whose lease ran out (their worker died).
+
+    Two queries, each an ordered range of ``ix_deliveries_due`` that stops after *limit* rows,
+    rather than one OR that would sort every pending row of a big backfill."""
+    base = select(DeliveryRow).where(DeliveryRow.connection_id == connection_id)
+    order = (DeliveryRow.rank, DeliveryRow.id)
+    pending = session.scalars(
+        base.where(DeliveryRow.status == PENDING, DeliveryRow.next_attempt_at <= now)
+        .order_by(*order)
+        .limit(limit)
+    ).all()
+    expired = session.scalars(
+        base.where(DeliveryRow.status == CLAIMED, DeliveryRow.lease_expires_at <= now)
+        .order_by(*order)
+        .limit(limit)
+    ).all()
+    return sorted([*pending, *expired], key=lambda row: (row.rank, row.id))[:limit]
 
 
 def claim(
@@ -205,6 +207,18 @@ def unblock(session: Session, connection_id: int, record_id: int, now: datetime)
         .values(status=PENDING, waiting_on_record_id=None, next_attempt_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_in_status(session: Session, connection_id: int, status: str) -> int:
+    """How many deliveries of the connection are in *status* (an index range count)."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                DeliveryRow.connection_id == connection_id, DeliveryRow.status == status
+            )
+        )
+        or 0
+    )
 
 
 def count_by_status(session: Session, connection_id: int) -> dict[str, int]:

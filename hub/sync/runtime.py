@@ -231,7 +231,9 @@ class Hub:
         """The status line a shop reads, e.g. ``Connected, last sync: 5 minutes ago``."""
         with self.session_factory() as session:
             row = conn_repo.connection_row(session, connection_id)
-            counts = outbox.count_by_status(session, connection_id)
+            counts = {
+                outbox.NEEDS_ATTENTION: outbox.count_in_status(session, connection_id, outbox.NEEDS_ATTENTION)
+            }
             ctx = context_for(self.core, session, row)
         target = self.targets.get(row.target_name)
         if target is None:
@@ -293,10 +295,10 @@ class Hub:
 
     # --- deliveries and logs -------------------------------------------------------------
 
-    def needs_attention(self, connection_id: int) -> list[DeliveryInfo]:
-        """Deliveries that stopped (with the reason) or wait for another record."""
+    def needs_attention(self, connection_id: int, limit: int = 500) -> list[DeliveryInfo]:
+        """Deliveries that stopped (with the reason), then those waiting for another record."""
         with self.session_factory() as session:
-            return delivery_infos(session, needs_attention_query(connection_id))
+            return delivery_infos(session, needs_attention_query(connection_id, limit))
 
     def delivery_history(self, shop_id: str, kind: EntityKind | str, source_id: str) -> list[DeliveryInfo]:
         """Every delivery of one record to every connection, oldest first."""

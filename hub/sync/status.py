@@ -115,15 +115,17 @@ def delivery_infos(session: Session, query: Any) -> list[DeliveryInfo]:
     return infos
 
 
-def needs_attention_query(connection_id: int) -> Any:
-    """Deliveries of the connection a person must look at (stopped or waiting)."""
+def needs_attention_query(connection_id: int, limit: int) -> Any:
+    """Deliveries of the connection a person must look at: stopped ones first, then those
+    waiting for them; each group in dependency order (an ordered index range, no sort)."""
     return (
         select(DeliveryRow)
         .where(
             DeliveryRow.connection_id == connection_id,
             DeliveryRow.status.in_((outbox.NEEDS_ATTENTION, outbox.WAITING)),
         )
-        .order_by(DeliveryRow.rank, DeliveryRow.id)
+        .order_by(DeliveryRow.status, DeliveryRow.rank, DeliveryRow.id)
+        .limit(limit)
     )
 
 
