@@ -28,6 +28,7 @@ from flask import (
 
 from hub.web.ui import gateway
 from hub.web.ui.errors import with_error_pages
+from hub.web.ui.signin_limit import SignInLimiter
 
 bp = with_error_pages(Blueprint("auth", __name__))
 
@@ -108,23 +109,44 @@ def home_url(user: SignedIn) -> str:
     return url_for("accounting.overview", shop_id=user.shop_id)
 
 
+def _limiters() -> tuple[SignInLimiter, SignInLimiter]:
+    """Per e-mail address (10 failures in 15 minutes) and per client address (50: a shop's
+    staff may share one address, and must not lock each other out so easily)."""
+    return current_app.extensions.setdefault(
+        "ledgerhub_signin_limiters", (SignInLimiter(max_failures=10), SignInLimiter(max_failures=50)))
+
+
+def _too_many(wait: float) -> str:
+    minutes = max(1, round(wait / 60))
+    return f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
     """Show the sign-in form; check the password and start a session."""
     error = ""
+    status = 200
     email = request.form.get("email", "").strip()
     if request.method == "POST":
-        password = request.form.get("password", "")
-        user = gateway.authenticate(current_app, email, password)
+        by_email, by_addr = _limiters()
+        email_key, addr_key = f"email:{email.lower()}", f"addr:{request.remote_addr}"
+        wait = max(by_email.wait_seconds(email_key), by_addr.wait_seconds(addr_key))
+        if wait > 0:
+            return render_template("ui/sign_in.html", email=email, error=_too_many(wait)), 429
+        user = gateway.authenticate(current_app, email, request.form.get("password", ""))
         if user is None:
+            by_email.failed(email_key)
+            by_addr.failed(addr_key)
             error = "That e-mail address and password do not match. Check them and try again."
+            status = 401
         else:
+            by_email.succeeded(email_key)
             session.clear()
-            session[SESSION_KEY] = {"email": user.email, "shop_id": user.shop_id, "operator": user.operator}
+            session[SESSION_KEY] = {"email": user.email, "shop_id": user.shop_id,
+                                    "operator": user.operator}
             session.permanent = True
             signed_in = SignedIn(**session[SESSION_KEY])
             return redirect(_safe_next(request.args.get("next")) or home_url(signed_in))
-    status = 401 if error else 200
     return render_template("ui/sign_in.html", email=email, error=error), status
 
 

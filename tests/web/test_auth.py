@@ -92,3 +92,29 @@ def test_errors_are_explained_on_a_page(owner: UiClient, hub) -> None:
     expired = owner.client.post("/shops/shop-1/settings/ro-info/", data={"rate": "9"})
     assert expired.status_code == 400
     assert "This form has expired" in expired.get_data(as_text=True)
+
+
+def test_password_guessing_is_slowed_down(ui: UiClient) -> None:
+    for _ in range(10):
+        assert ui.sign_in(OWNER, "guess").status_code == 401
+    refused = ui.sign_in(OWNER, PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed attempts. Wait 15 minutes" in refused.get_data(as_text=True)
+    assert ui.get(ACCOUNTING).status_code == 302
+
+
+def test_the_limiter_window_slides() -> None:
+    from hub.web.ui.signin_limit import SignInLimiter
+
+    now = [1000.0]
+    limiter = SignInLimiter(max_failures=2, window=60, clock=lambda: now[0])
+    limiter.failed("email:a")
+    limiter.failed("email:a")
+    assert limiter.wait_seconds("email:a", "addr:x") == 60
+    now[0] += 30
+    assert limiter.wait_seconds("email:a") == 30
+    now[0] += 31
+    assert limiter.wait_seconds("email:a") == 0
+    limiter.failed("email:a")
+    limiter.succeeded("email:a")
+    assert limiter.wait_seconds("email:a") == 0
