@@ -9,6 +9,7 @@ PostgreSQL: each pytest process (xdist worker) gets its own database, created fr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,7 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     name = f"{url.database or 'test'}_{worker}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        _drop_stale_databases(conn, url.database or "test")
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     test_url = url.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(test_url)
@@ -80,6 +82,25 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _drop_stale_databases(conn: Connection, base: str) -> None:
+    """Drop test databases left by test processes that were killed (their pid is gone)."""
+    pattern = re.compile(rf"^{re.escape(base)}_\w+?_(\d+)_[0-9a-f]{{6}}$")
+    for (name,) in conn.execute(text("SELECT datname FROM pg_database")):
+        match = pattern.match(name)
+        if match and not _pid_alive(int(match.group(1))):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture
