@@ -14,6 +14,7 @@ from hub import Customer, EntityKind, Invoice, NeedsAttentionError
 from tests.web.conftest import UiClient
 
 LOG = "/shops/shop-1/logs/fake"
+I_1042 = {"kind": "invoice", "source_id": "I-1042"}
 
 
 def invoice(number: str, customer: str = "C-1") -> Invoice:
@@ -47,6 +48,7 @@ def test_filter_by_status_shows_the_reason_and_retry(owner: UiClient, failed_104
     [row] = rows(html)
     assert "I-1042" in row and "QuickBooks says customer Ann Lee is inactive" in row
     assert f"/deliveries/{failed_1042}/retry" in row and f"/deliveries/{failed_1042}/skip" in row
+    assert '<input type="hidden" name="source_id" value="I-1042">' in row
     assert len(rows(owner.get(LOG + "?status=delivered").get_data(as_text=True))) == 3
 
 
@@ -61,20 +63,20 @@ def test_filter_by_kind_record_and_date(owner: UiClient, failed_1042: int) -> No
 
 
 def test_retry_sends_it_again(owner: UiClient, hub, failed_1042: int, connection_id: int) -> None:
-    response = owner.post(f"{LOG}/deliveries/{failed_1042}/retry", {"back": LOG}, page=LOG)
+    response = owner.post(f"{LOG}/deliveries/{failed_1042}/retry", {"back": LOG, **I_1042}, page=LOG)
     assert response.headers["Location"] == LOG
     hub.sync(connection_id)
     assert hub.needs_attention(connection_id) == []
     history = owner.get(LOG + "/records/invoice/I-1042").get_data(as_text=True)
     outcomes = re.findall(r'<tr class="outcome-([^"]+)">', history)
     assert outcomes == ["needs_attention", "delivered"]  # oldest first
-    again = owner.post(f"{LOG}/deliveries/{failed_1042}/retry", page=LOG)
+    again = owner.post(f"{LOG}/deliveries/{failed_1042}/retry", I_1042, page=LOG)
     assert again.status_code == 302
     assert "does not need attention" in owner.get(LOG).get_data(as_text=True)
 
 
 def test_skip_gives_up(owner: UiClient, hub, failed_1042: int, connection_id: int) -> None:
-    owner.post(f"{LOG}/deliveries/{failed_1042}/skip", page=LOG)
+    owner.post(f"{LOG}/deliveries/{failed_1042}/skip", I_1042, page=LOG)
     assert hub.needs_attention(connection_id) == []
     assert "was skipped" in owner.get(LOG).get_data(as_text=True)
 
@@ -87,7 +89,7 @@ def test_record_history_explains_in_plain_words(owner: UiClient, failed_1042: in
 
 
 def test_another_shops_delivery_cannot_be_retried(owner: UiClient, hub, failed_1042: int) -> None:
-    response = owner.post(f"/shops/shop-1/logs/fake/deliveries/{failed_1042 + 999}/retry", page=LOG)
+    response = owner.post(f"/shops/shop-1/logs/fake/deliveries/{failed_1042 + 999}/retry", I_1042, page=LOG)
     assert response.status_code == 302
     assert "does not need attention" in owner.get(LOG).get_data(as_text=True)
 

@@ -156,10 +156,9 @@ def backfill_progress(connection_id: int) -> Progress:
     is through (records that need attention do not hold it up; the log lists them)."""
     hub = hub_of()
     done, total = hub.backfill_progress(connection_id)
-    ctx = hub.services.connection(connection_id)
-    pending = hub.services.pending_count(ctx) if ctx is not None else 0
-    attention = len([d for d in hub.needs_attention(connection_id) if d.status == "needs_attention"])
-    finished = pending == 0 and done + attention >= total
+    counts = hub.delivery_counts(connection_id)
+    pending = sum(counts.get(status, 0) for status in ("pending", "claimed", "waiting"))
+    finished = pending == 0 and done + counts.get("needs_attention", 0) >= total
     return Progress(done=done, total=total, pending=pending, finished=finished)
 
 

@@ -110,7 +110,7 @@ def log_page(shop_id: str, plugin: str, flt: LogFilter, size: int) -> LogPage:
     """One page (keyset: entries older than ``flt.before_id``) plus whether more follow."""
     rows = _fetch(shop_id, plugin, flt, flt.before_id, size + 1)
     entries = rows[:size]
-    return LogPage(entries=entries, has_more=len(rows) > size, fixable=_still_failing(entries))
+    return LogPage(entries=entries, has_more=len(rows) > size, fixable=_still_failing(shop_id, entries))
 
 
 def iter_log(shop_id: str, plugin: str, flt: LogFilter, max_rows: int) -> Iterator[Any]:
@@ -126,22 +126,21 @@ def iter_log(shop_id: str, plugin: str, flt: LogFilter, max_rows: int) -> Iterat
         cursor = rows[-1].id
 
 
-def _still_failing(entries: list[Any]) -> frozenset[int]:
-    """Deliveries on the page that need attention right now (Retry / Skip apply)."""
-    connection_ids = {e.connection_id for e in entries if e.outcome in ATTENTION_OUTCOMES}
-    stuck = attention_ids(connection_ids)
+def _still_failing(shop_id: str, entries: list[Any]) -> frozenset[int]:
+    """Deliveries on the page that need attention right now (Retry / Skip apply): the state of
+    each failed row's record, one indexed look-up per record (a page has at most 50)."""
+    records = {(e.kind, e.source_id) for e in entries
+               if e.delivery_id and e.outcome in ATTENTION_OUTCOMES}
+    stuck = {d.id for kind, source_id in records for d in _deliveries(shop_id, kind, source_id)
+             if d.status == "needs_attention"}
     return frozenset(e.delivery_id for e in entries if e.delivery_id in stuck)
 
 
-def attention_ids(connection_ids: set[int]) -> dict[int, Any]:
-    """Delivery id → info, for the deliveries of these connections that need attention."""
-    hub = hub_of()
-    found: dict[int, Any] = {}
-    for connection_id in connection_ids:
-        for info in hub.needs_attention(connection_id):
-            if info.status == "needs_attention":
-                found[info.id] = info
-    return found
+def _deliveries(shop_id: str, kind: str, source_id: str) -> list[Any]:
+    try:
+        return list(hub_of().delivery_history(shop_id, kind, source_id))
+    except ValueError:  # not a kind: nothing was ever delivered
+        return []
 
 
 def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> RecordHistory:
@@ -151,12 +150,11 @@ def record_history(shop_id: str, plugin: str, kind: str, source_id: str) -> Reco
     entries.reverse()
     plugin_connections = {c.id for c in connections(shop_id) if c.target_name == plugin}
     hub = hub_of()
+    deliveries = [d for d in _deliveries(shop_id, kind, source_id) if d.connection_id in plugin_connections]
     try:
-        deliveries = [d for d in hub.delivery_history(shop_id, kind, source_id)
-                      if d.connection_id in plugin_connections]
         stored = hub.get_record(shop_id, kind, source_id)
     except ValueError:  # not a kind at all: nothing was received
-        deliveries, stored = [], None
+        stored = None
     attention = [Attention(d.id, _plain_reason(d.last_error)) for d in deliveries
                  if d.status == "needs_attention"]
     return RecordHistory(entries=entries, attention=attention, stored=stored, deliveries=deliveries)
@@ -166,10 +164,12 @@ def _plain_reason(error: str) -> str:
     return error.strip() or "The target gave no reason."
 
 
-def delivery_belongs_to(shop_id: str, plugin: str, delivery_id: int) -> bool:
-    """True when the delivery is one of this shop's, for this plugin, and needs attention."""
+def delivery_belongs_to(shop_id: str, plugin: str, delivery_id: int, kind: str, source_id: str) -> bool:
+    """True when the delivery is of this shop's record *kind*/*source_id*, to this plugin, and
+    needs attention (the form names the record, so this is one indexed look-up)."""
     plugin_connections = {c.id for c in connections(shop_id) if c.target_name == plugin}
-    return delivery_id in attention_ids(plugin_connections)
+    return any(d.id == delivery_id and d.connection_id in plugin_connections and d.status == "needs_attention"
+               for d in _deliveries(shop_id, kind, source_id))
 
 
 def retry(delivery_id: int) -> None:

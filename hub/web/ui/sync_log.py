@@ -161,7 +161,8 @@ def _act(shop_id: str, plugin: str, delivery_id: int, action: str) -> Any:
     back = request.form.get("back") or ""
     if not back.startswith("/") or back.startswith("//"):
         back = url_for(".entries", shop_id=shop_id, plugin=plugin)
-    if not log_gateway.delivery_belongs_to(shop_id, plugin, delivery_id):
+    kind, source_id = request.form.get("kind", ""), request.form.get("source_id", "")
+    if not log_gateway.delivery_belongs_to(shop_id, plugin, delivery_id, kind, source_id):
         flash("That record does not need attention (any more): nothing was changed.", "error")
         return redirect(back)
     try:
