@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import HubConfig
+from hub.errors import ConfigurationError
 from hub.plugin.manager import PluginHost
 from hub.plugin.target import Target
 
@@ -42,7 +43,18 @@ class Core:
     fernet: Fernet = field(init=False)
 
     def __post_init__(self) -> None:
-        self.fernet = Fernet(self.config.secret_key.encode())
+        try:
+            self.fernet = Fernet(self.config.secret_key.encode())
+        except ValueError:
+            raise ConfigurationError(
+                "the secret key is not a Fernet key",
+                {
+                    "LEDGERHUB_SECRET_KEY": [
+                        "must be 32 url-safe base64-encoded bytes, as made by "
+                        "cryptography.fernet.Fernet.generate_key()"
+                    ]
+                },
+            ) from None
 
     def now(self) -> datetime:
         """The hub's current time (tests replace :attr:`clock`)."""

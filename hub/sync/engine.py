@@ -88,10 +88,10 @@ def run_batch(core: Core, connection_id: int, limit: int | None = None) -> Batch
                 return report
             rows, report.enqueued = claim_batch(session, core, connection, target, size, owner)
             report.claimed = len(rows)
-            ids = [row.id for row in rows]
+            ranked = [(row.rank, row.id) for row in rows]  # claim returns them in dependency order
             ctx = context_for(core, session, connection)
-        if ids:
-            _deliver_claimed(core, target, ctx, ids, report)
+        if ranked:
+            _deliver_claimed(core, target, ctx, ranked, report)
     finally:
         with core.session_factory.begin() as session:
             conn_repo.release_lease(session, connection_id, owner)
@@ -99,24 +99,17 @@ def run_batch(core: Core, connection_id: int, limit: int | None = None) -> Batch
 
 
 def _deliver_claimed(
-    core: Core, target: Target, ctx: HubConnectionContext, ids: list[int], report: BatchReport
+    core: Core, target: Target, ctx: HubConnectionContext, ranked: list[tuple[int, int]], report: BatchReport
 ) -> None:
+    """Deliver the claimed ``(rank, id)`` pairs kind by kind, between begin and end_batch."""
+    ids = [delivery_id for _, delivery_id in ranked]
     try:
         target.begin_batch(ctx)
     except Exception as exc:  # noqa: BLE001 - any plugin failure is classified, never crashes the worker
         _settle_all(core, ctx, ids, exc, report)
         return
     try:
-        with core.session_factory() as session:
-            ranks = [
-                (row.rank, row.id)
-                for row in session.scalars(
-                    select(DeliveryRow)
-                    .where(DeliveryRow.id.in_(ids))
-                    .order_by(DeliveryRow.rank, DeliveryRow.id)
-                )
-            ]
-        for _rank, group in groupby(ranks, key=lambda pair: pair[0]):
+        for _rank, group in groupby(ranked, key=lambda pair: pair[0]):
             if not _deliver_group(core, target, ctx, [delivery_id for _, delivery_id in group], report):
                 _settle_all(core, ctx, ids, None, report)
                 return

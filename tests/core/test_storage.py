@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hub import ConfigurationError, EntityKind, RecordValidationError, Shop
 from hub.config import HubConfig
+from hub.plugin.manager import build_plugin_manager
 from hub.storage.base import Base
 from hub.storage.models import (
     ApiTokenRow,
@@ -162,7 +163,6 @@ def test_secrets_are_encrypted_at_rest_and_state_is_plain(hub: Hub, shop: Shop) 
 def test_compare_and_set_has_exactly_one_winner_across_hubs(
     hub: Hub, shop: Shop, hub_config: HubConfig, fake_targets: dict
 ) -> None:
-    from hub.plugin.manager import build_plugin_manager
     from tests.fakes.targets import FakePlugin
 
     cid = hub.connect(shop.id, "fake", {})
@@ -246,3 +246,11 @@ def test_ingest_retries_when_a_concurrent_call_won_a_race(hub: Hub, shop: Shop, 
     outcomes = hub.ingest(shop.id, [customer()])
     assert len(calls) == 2 and [o.status for o in outcomes] == ["created"]
     assert [v for _, v in hub.records_for(shop.id)] == [1]
+
+
+def test_a_bad_secret_key_is_named(hub_config: HubConfig) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        Hub(
+            hub_config.with_changes(secret_key="not-a-key"), host=build_plugin_manager(load_entrypoints=False)
+        )
+    assert "LEDGERHUB_SECRET_KEY" in err.value.errors
