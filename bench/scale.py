@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -253,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", default="ledgerhub_bench_template")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before giving up")
     args = parser.parse_args(argv)
+    # Stopped from outside (timeout, kill): unwind so the worker processes are stopped too.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     counts = [int(c) for c in args.workers.split(",") if c.strip()]
     secret = Fernet.generate_key().decode()
     with tempfile.TemporaryDirectory(prefix="ledgerhub-bench-") as tmpdir:
