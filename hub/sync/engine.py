@@ -80,8 +80,10 @@ def run_batch(core: Core, connection_id: int, limit: int | None = None) -> Batch
             connection = conn_repo.connection_row(session, connection_id)
             size = limit or target.batch_size
             if target.delivery_mode is DeliveryMode.PULL:
-                # The remote client claims through HubServices; the engine only feeds the backfill.
-                if backfill_pending(connection):
+                # The remote client claims through HubServices; the engine only feeds the backfill,
+                # at the client's pace (only while fewer than a batch are waiting).
+                waiting = outbox.due(session, connection_id, core.now(), size)
+                if backfill_pending(connection) and len(waiting) < size:
                     report.enqueued = backfill_step(
                         session, connection, target, core.now(), core.config.backfill_chunk
                     )

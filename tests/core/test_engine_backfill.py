@@ -133,3 +133,21 @@ def test_forward_mode_has_no_backfill(hub: Hub, shop: Shop, fake_target: FakeBoo
     assert hub.backfill_progress(cid) == (0, 0)
     hub.sync()
     assert fake_target.calls == []
+
+
+def test_pull_backfill_is_fed_at_the_clients_pace(hub: Hub, shop: Shop, fake_targets: dict) -> None:
+    hub.ingest(shop.id, history(10))
+    cid = hub.connect(shop.id, "pull", {}, start_mode="history")
+    hub.sync()
+    with hub.session_factory() as session:
+        queued = len(session.scalars(select(DeliveryRow)).all())
+    assert queued == 7  # one chunk: enough for the client's next batch, not the whole history
+    (ctx,) = hub.services.connections("pull")
+    from hub import DeliveryResult
+
+    while batch := hub.services.claim(ctx, 10):
+        for delivery in batch:
+            hub.services.complete(ctx, delivery.id, DeliveryResult(target_id=f"T-{delivery.record.id}"))
+        hub.sync()
+    assert hub.backfill_progress(cid) == (30, 30)
+    assert fake_targets["pull"].calls == []

@@ -166,6 +166,7 @@ class PullBooks(FakeBooks):
     name: ClassVar[str] = "pull"
     title: ClassVar[str] = "Pull Books"
     delivery_mode: ClassVar[DeliveryMode] = DeliveryMode.PULL
+    batch_size: ClassVar[int] = 5
 
 
 class OAuthBooks(FakeBooks):
