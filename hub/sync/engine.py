@@ -185,6 +185,7 @@ def _record(
                 select(DeliveryRow).where(DeliveryRow.id.in_([item.row.id for item, _ in results]))
             )
         }
+        externals = outbox.external_rows(session, connection.id, [item.row.record_id for item, _ in results])
         for item, outcome in results:
             name = apply_outcome(
                 session,
@@ -194,6 +195,7 @@ def _record(
                 item.delivery.action,
                 outcome,
                 source_id=item.source_id,
+                externals=externals,
                 duration_ms=duration_ms,
                 secrets=secrets,
                 now=core.now(),
