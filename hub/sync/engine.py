@@ -24,7 +24,8 @@ from hub.storage.models import ConnectionRow, DeliveryRow
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.outbox import backfill_pending, backfill_step
-from hub.sync.outcomes import Outcome, Prepared, apply_outcome, prepare_many, release_claims
+from hub.sync.outcomes import Outcome, apply_outcome, release_claims
+from hub.sync.prepare import Prepared, prepare_many
 
 
 @dataclass(kw_only=True)

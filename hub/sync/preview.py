@@ -18,7 +18,7 @@ from hub.storage.models import RecordRow, RecordVersionRow
 from hub.sync.connecting import target_for
 from hub.sync.context import context_for, plugin_logger
 from hub.sync.outbox import idempotency_key
-from hub.sync.outcomes import is_void
+from hub.sync.prepare import is_void
 
 if TYPE_CHECKING:
     from hub.sync.runtime import Hub

@@ -19,7 +19,8 @@ from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow, RecordVers
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.engine import claim_batch
-from hub.sync.outcomes import apply_outcome, prepare_many
+from hub.sync.outcomes import apply_outcome
+from hub.sync.prepare import prepare_many
 
 STREAM_CHUNK = 500
 

@@ -235,10 +235,12 @@ class FakePlugin:
 
     @hookimpl
     def ledgerhub_targets(self) -> list[Target]:
+        """The targets given to the constructor."""
         return self.targets
 
     @hookimpl
     def ledgerhub_preview(self, target_name: str, context: Any, delivery: Delivery) -> PreviewDocument | None:
+        """A one-line text preview for the ``fake`` target."""
         if target_name != "fake":
             return None
         return PreviewDocument(
