@@ -332,3 +332,17 @@ def test_batch_api_with_a_wrong_answer_count_is_a_plugin_error(
     stuck = hub.needs_attention(cid)
     assert len(stuck) == 2
     assert stuck[0].last_error == "plugin 'batch' failed: RuntimeError: deliver_many returned 1 results for 2"
+
+
+def test_reopened_invoice_waits_and_reclosing_updates(hub: Hub, shop: Shop, fake_target: FakeBooks) -> None:
+    hub.connect(shop.id, "fake", {})
+    hub.ingest(shop.id, [customer(), invoice(amount="100.00")])
+    hub.sync()
+    hub.ingest(shop.id, [invoice(amount="100.00", status=InvoiceStatus.OPEN)])  # reopened for an edit
+    hub.sync()
+    assert [d.action for d in fake_target.calls] == [Action.CREATE, Action.CREATE]
+    hub.ingest(shop.id, [invoice(amount="150.00")])  # closed again after the edit
+    hub.sync()
+    last = fake_target.calls[-1]
+    assert (last.kind, last.action, last.version) == (EntityKind.INVOICE, Action.UPDATE, 3)
+    assert len(fake_target.objects_for("invoice")) == 1
