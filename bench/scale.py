@@ -235,7 +235,11 @@ def run_once(template: str, workers: int, redis_url: str, time_scale: float, sec
     waited = limiter.shared_stats().waited_seconds
     limiter.reset()
     elapsed = max(1e-6, last - first)
-    redis.Redis.from_url(redis_url).delete(queue)
+    client = redis.Redis.from_url(redis_url)
+    leftovers = list(client.scan_iter(match=f"*{queue}*", count=1000))  # queue and Celery's bindings
+    if leftovers:
+        client.delete(*leftovers)
+    client.close()
     return {"workers": workers, "deliveries": delivered, "queued": total, "lost": lost, "calls": calls,
             "duplicates": duplicates, "seconds": elapsed, "throughput": delivered / elapsed,
             "limiter_share": waited / (elapsed * workers)}
