@@ -136,9 +136,10 @@ class Services:
                     chunk = list(session.execute(query).tuples())
                 if not chunk:
                     break
+                last_id = chunk[-1][0]
                 for _record_id, payload, version in chunk:
                     yield load_record(kind, payload), version
-                last_id = chunk[-1][0]
+                del chunk  # release it before the next chunk is read: one chunk in memory at a time
 
 
 def _secret_strings(ctx: ConnectionContext) -> list[str]:

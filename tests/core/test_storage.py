@@ -254,3 +254,25 @@ def test_a_bad_secret_key_is_named(hub_config: HubConfig) -> None:
             hub_config.with_changes(secret_key="not-a-key"), host=build_plugin_manager(load_entrypoints=False)
         )
     assert "LEDGERHUB_SECRET_KEY" in err.value.errors
+
+
+def test_record_stream_memory_stays_flat(hub: Hub, shop: Shop) -> None:
+    import tracemalloc
+
+    big = Shop(id="big", name="Big Garage")
+    hub.create_shop(big)
+    hub.ingest(shop.id, [customer(f"C-{i}") for i in range(500)])
+    hub.ingest(big.id, [customer(f"C-{i}") for i in range(2000)])
+
+    def peak_while_streaming(shop_id: str) -> tuple[int, int]:
+        tracemalloc.start()
+        count = sum(1 for _ in hub.records_for(shop_id))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return count, peak
+
+    peak_while_streaming(shop.id)  # warm caches (compiled statements, schemas) first
+    small_count, small_peak = peak_while_streaming(shop.id)
+    big_count, big_peak = peak_while_streaming(big.id)
+    assert (small_count, big_count) == (500, 2000)
+    assert big_peak < 1.3 * small_peak  # four times the records, about the same memory
