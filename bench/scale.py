@@ -8,11 +8,13 @@ broker and the shared per-realm rate limiter, QBO's limits with time scaled), ``
 and ``celery beat`` processes. The target is the fake idempotent target
 (``hub.workers.fake_target``) with a simulated per-call latency; the output says so.
 
-The history is generated and ingested once into a template database (kept between runs, keyed
-by its size); each worker count then syncs a fresh copy of it (``CREATE DATABASE ... TEMPLATE``),
-so every run starts from the same outbox. Throughput is deliveries per second from the first
-target call to the last; the limiter share is the time worker processes spent waiting for a
-permit over the time they worked.
+Shop 0's history goes through the real ingest into a template database; the other shops are
+copies of it made in SQL (seconds, not an ingest per shop). The template stays for the next run
+of the same size (``DROP DATABASE ledgerhub_bench_template`` to rebuild it); each worker count
+syncs its own fresh copy (``CREATE DATABASE ... TEMPLATE``, dropped afterwards), so every run
+starts from the same outbox. Throughput is deliveries per second from the first target call to
+the last; the limiter share is the time worker processes spent waiting for a permit over the
+time they worked.
 """
 
 from __future__ import annotations
@@ -231,6 +233,7 @@ def run_once(template: str, workers: int, redis_url: str, time_scale: float, sec
             "AND e.record_id = d.record_id LEFT JOIN fake_effects f ON f.idempotency_key = d.idempotency_key "
             "WHERE f.idempotency_key IS NULL"))
     engine.dispose()
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     limiter = RedisRateLimiter.from_url(redis_url, RateLimits(), prefix=prefix)
     waited = limiter.shared_stats().waited_seconds
     limiter.reset()
