@@ -52,7 +52,9 @@ def _needs_csrf_check() -> bool:
     """Every unsafe request the session cookie could authenticate, and every UI form."""
     if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
         return False
-    return request.blueprint in UI_BLUEPRINTS or bool(session.get("ledgerhub_user"))
+    from hub.web.auth import SESSION_KEY
+
+    return request.blueprint in UI_BLUEPRINTS or bool(session.get(SESSION_KEY))
 
 
 def guard_plugin_action(hub: Any) -> Any:
