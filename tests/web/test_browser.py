@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -185,3 +186,19 @@ def _wait(condition: Any, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.1)
+
+
+def test_canadian_shop_sees_quickbooks_online_greyed_out(real_hub: Hub) -> None:
+    shop = real_hub.get_shop("main-st")
+    real_hub.update_shop(replace(shop, country="CA", region="ON"))
+    with serve(make_ui_app(real_hub)) as base, chromium_page() as page:
+        page.goto(f"{base}/sign-in")
+        page.fill("#email", OWNER)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Sign in')")
+        page.wait_for_url(f"{base}/shops/main-st/settings/accounting/")
+        card = page.locator("#target-qbo")
+        assert "unavailable" in (card.get_attribute("class") or "")
+        assert card.locator("text=Connect to QuickBooks").count() == 0
+        card.locator("a", has_text="Accounting Link").click()
+        screenshot(page, "15-canadian-shop")
