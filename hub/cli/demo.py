@@ -90,7 +90,9 @@ def _demo_hub(cli: CliState, folder: Path) -> Hub:
 
 
 def _connect(hub: Hub, offer: DemoConnection) -> int:
-    connection_id = hub.connect(DEMO_SHOP.id, offer.target_name, dict(offer.settings), "forward")
+    # The demo shop already has its history when it connects, as a real shop would: the
+    # "all existing data" start mode backfills it (QBO then uses its batch API).
+    connection_id = hub.connect(DEMO_SHOP.id, offer.target_name, dict(offer.settings), "history")
     target = hub.targets[offer.target_name]
     if target.needs_authorization:
         if offer.authorize is None:
@@ -166,6 +168,11 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
         if isinstance(offer, DemoConnection) and offer.teardown is not None
     ]
     try:
+        started = time.monotonic()
+        stored = _ingest(hub, repair_orders, seed)
+        click.echo(
+            f"Stored {stored} records ({repair_orders} repair orders) in {time.monotonic() - started:.1f} s"
+        )
         for plugin_name, offer in offers:
             if not isinstance(offer, DemoConnection) or offer.target_name not in hub.targets:
                 hub.host.record_error(plugin_name, f"ledgerhub_demo_connection returned {offer!r}")
@@ -177,11 +184,6 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
         click.echo(
             f"Demo shop {DEMO_SHOP.id!r} in {folder}; connected: "
             f"{', '.join(r.target for r in results if r.connection_id) or 'nothing'}"
-        )
-        started = time.monotonic()
-        stored = _ingest(hub, repair_orders, seed)
-        click.echo(
-            f"Stored {stored} records ({repair_orders} repair orders) in {time.monotonic() - started:.1f} s"
         )
         if once:
             complete = _sync_and_report(hub, results, pull_wait=PULL_WAIT_SECONDS)
@@ -222,8 +224,10 @@ def _serve_while_syncing(hub: Hub, results: list[DemoResult], port: int, passwor
 
     worker = threading.Thread(target=sync_then_work, name="ledgerhub-demo-sync", daemon=True)
     worker.start()
-    click.echo(f"Syncing in the background; the settings UI is up meanwhile. "
-               f"Sign in as {DEMO_USER} with password {password}")
+    click.echo(
+        f"Syncing in the background; the settings UI is up meanwhile. "
+        f"Sign in as {DEMO_USER} with password {password}"
+    )
     try:
         serve_app(hub, "127.0.0.1", port, worker=False, interval=2.0)
     finally:
