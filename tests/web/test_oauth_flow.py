@@ -117,3 +117,16 @@ def test_a_revoked_grant_shows_disconnected_and_reconnects(subscribed: UiClient,
     back = subscribed.get(f"/settings/accounting/qbo/callback?code=good&state={state}")
     assert back.headers["Location"] == ACCOUNTING + f"connections/{conn.id}/start"
     assert hub.get_connection(conn.id).status == "active"
+
+
+def test_sending_the_start_page_twice_does_not_restart_history(subscribed: UiClient, hub) -> None:
+    hub.ingest("shop-1", [Customer(id=f"C-{i}", first_name="Ann") for i in range(3)])
+    params = start_connect(subscribed)
+    start_url = subscribed.get(f"/settings/accounting/qbo/callback?code=good&state={params['state']}") \
+        .headers["Location"]
+    subscribed.post(start_url, {"start_mode": "history"})
+    [conn] = hub.connections("shop-1")
+    hub.sync(conn.id)
+    subscribed.post(start_url, {"start_mode": "history"})
+    progress = subscribed.get(ACCOUNTING + f"connections/{conn.id}/progress.json").get_json()
+    assert progress["finished"] is True and progress["done"] == progress["total"] == 3

@@ -206,8 +206,8 @@ def start(connection_id: int, start_mode: str) -> None:
     Connecting again with the chosen mode reuses the authorized connection."""
     hub = hub_of()
     info = hub.get_connection(connection_id)
-    if start_mode == "forward" and info.start_mode == "forward":
-        return
+    if start_mode == info.start_mode:
+        return  # a page reloaded or sent twice must not start the history over
     hub.connect(info.shop_id, info.target_name, info.settings, start_mode=start_mode)
 
 
