@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from hub.storage.models import ConnectionRow, ConnectionValueRow, ConnectionWarningRow
 
 PENDING_AUTHORIZATION = "pending_authorization"
+CONNECTING = "connecting"
+"""Settings accepted; the target's ``connect`` is running."""
 ACTIVE = "active"
 DISCONNECTED = "disconnected"
 """Stopped by a fatal error; deliveries keep queueing and resume on reconnect."""
 CLOSED = "closed"
 """Disconnected by the shop; nothing more is queued."""
-QUEUEING = (PENDING_AUTHORIZATION, ACTIVE, DISCONNECTED)
+QUEUEING = (PENDING_AUTHORIZATION, CONNECTING, ACTIVE, DISCONNECTED)
 """Statuses whose connection still receives new deliveries."""
 
 

@@ -106,13 +106,15 @@ def connect(core: Core, shop_id: str, target_name: str, settings: Mapping[str, A
         row.start_mode = start_mode
         row.status_reason = ""
         if row.status != conn_repo.ACTIVE:
-            row.status = conn_repo.PENDING_AUTHORIZATION if target.needs_authorization else "connecting"
+            row.status = (
+                conn_repo.PENDING_AUTHORIZATION if target.needs_authorization else conn_repo.CONNECTING
+            )
         session.flush()
         if start_mode == "history":
             start_backfill(session, row, target)
         connection_id = row.id
         status = row.status
-    if status == "connecting":
+    if status == conn_repo.CONNECTING:
         activate(core, connection_id)
     return connection_id
 

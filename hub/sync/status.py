@@ -155,6 +155,8 @@ def status_line(
     """The one line a shop reads about a connection."""
     if row.status == conn_repo.CLOSED:
         return f"Not connected to {title}"
+    if row.status == conn_repo.CONNECTING:
+        return f"Connecting to {title}…"
     if row.status == conn_repo.PENDING_AUTHORIZATION:
         return f"Waiting for authorization: finish connecting to {title}"
     if row.status == conn_repo.DISCONNECTED:
