@@ -92,9 +92,10 @@ def operator_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only follow a ``next`` that stays on this site (no open redirect)."""
-    if not target:
+def safe_local_path(target: str | None) -> str | None:
+    """*target* when it is a path on this site, else ``None`` (no open redirect). Browsers read
+    a backslash as a slash, so ``/\\evil.example`` is as foreign as ``//evil.example``."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return None
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
@@ -146,7 +147,7 @@ def sign_in() -> Any:
                                     "operator": user.operator}
             session.permanent = True
             signed_in = SignedIn(**session[SESSION_KEY])
-            return redirect(_safe_next(request.args.get("next")) or home_url(signed_in))
+            return redirect(safe_local_path(request.args.get("next")) or home_url(signed_in))
     return render_template("ui/sign_in.html", email=email, error=error), status
 
 

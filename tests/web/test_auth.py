@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from hub.config import HubConfig
 from hub.domain.records import Shop
 from tests.web.conftest import OPERATOR, OWNER, PASSWORD, UiClient, make_ui_app
@@ -118,3 +120,12 @@ def test_the_limiter_window_slides() -> None:
     limiter.failed("email:a")
     limiter.succeeded("email:a")
     assert limiter.wait_seconds("email:a") == 0
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/",
+                                    "javascript:alert(1)", "/ok\r\nLocation: //evil"])
+def test_only_local_paths_are_followed(target: str) -> None:
+    from hub.web.auth import safe_local_path
+
+    assert safe_local_path(target) is None
+    assert safe_local_path("/shops/shop-1/logs/fake?status=retry") == "/shops/shop-1/logs/fake?status=retry"

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 
 from hub.errors import HubError
-from hub.web.auth import shop_user_required
+from hub.web.auth import safe_local_path, shop_user_required
 from hub.web.ui import log_gateway
 from hub.web.ui.errors import with_error_pages
 from hub.web.ui.labels import all_kinds, kind_label, record_label
@@ -158,9 +158,7 @@ def export(shop_id: str, plugin: str) -> Any:
 
 
 def _act(shop_id: str, plugin: str, delivery_id: int, action: str) -> Any:
-    back = request.form.get("back") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for(".entries", shop_id=shop_id, plugin=plugin)
+    back = safe_local_path(request.form.get("back")) or url_for(".entries", shop_id=shop_id, plugin=plugin)
     kind, source_id = request.form.get("kind", ""), request.form.get("source_id", "")
     if not log_gateway.delivery_belongs_to(shop_id, plugin, delivery_id, kind, source_id):
         flash("That record does not need attention (any more): nothing was changed.", "error")
