@@ -13,10 +13,14 @@ class DemoConnection:
 
     ``authorize`` is called with the authorization URL when the target needs a browser step and
     must return the callback's query parameters (the QBO sandbox approves automatically).
-    ``teardown`` is called when the demo ends (stop a local server).
+    ``start_client`` is called with the connection id once the connection is made, for a pull
+    target whose remote client (a simulated Web Connector) the plugin runs itself in a
+    background thread until ``teardown``. ``teardown`` is called when the demo ends (stop a
+    local server or client).
     """
 
     target_name: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     authorize: Callable[[str], Mapping[str, str]] | None = None
+    start_client: Callable[[int], None] | None = None
     teardown: Callable[[], None] | None = None

@@ -99,6 +99,8 @@ def _connect(hub: Hub, offer: DemoConnection) -> int:
             raise RuntimeError(f"{offer.target_name} needs authorization but its demo offers no authorizer")
         url = hub.begin_authorization(connection_id, f"{hub.config.public_url}/demo/callback")
         hub.complete_authorization(connection_id, offer.authorize(url))
+    if offer.start_client is not None:
+        offer.start_client(connection_id)
     return connection_id
 
 
@@ -160,7 +162,9 @@ def demo_command(folder: Path, repair_orders: int, seed: int, port: int, once: b
     hub.create_shop(DEMO_SHOP)
     password = secrets.token_urlsafe(9)
     hub.create_user(DEMO_SHOP.id, DEMO_USER, password)
-    offers = hub.host.call_each("ledgerhub_demo_connection", shop=DEMO_SHOP, workdir=folder / "work")
+    offers = hub.host.call_each(
+        "ledgerhub_demo_connection", shop=DEMO_SHOP, workdir=folder / "work", services=hub.services
+    )
     results: list[DemoResult] = []
     teardowns = [
         offer.teardown

@@ -69,13 +69,16 @@ def ledgerhub_cli_commands() -> list[click.Command]:
 
 
 @hookspec
-def ledgerhub_demo_connection(shop: Shop, workdir: Path) -> DemoConnection | None:
+def ledgerhub_demo_connection(shop: Shop, workdir: Path, services: HubServices) -> DemoConnection | None:
     """Offer a connection the demo can make on this machine without any outside service.
 
     :param shop: the demo shop.
     :param workdir: a folder the plugin may write to for the length of the demo.
+    :param services: the hub's API for plugin endpoints, for a pull target whose demo plays its
+        remote client in-process (see ``DemoConnection.start_client``).
     :return: a :class:`hub.demo_types.DemoConnection` (target name, settings, an optional
-        authorizer and a teardown), or ``None`` when the target cannot run locally.
+        authorizer, an optional client starter and a teardown), or ``None`` when the target
+        cannot run locally.
     """
 
 
