@@ -68,8 +68,8 @@ def ledgerhub_configure(config: dict[str, Any]) -> None:
 
 
 @hookimpl
-def ledgerhub_demo_connection(shop: Shop, workdir: Path) -> DemoConnection | None:
+def ledgerhub_demo_connection(shop: Shop, workdir: Path, services: HubServices) -> DemoConnection | None:
     """A connection the demo completes with a simulated Web Connector and QuickBooks."""
     from ledgerhub_accounting_link.demo import demo_connection
 
-    return demo_connection(shop, workdir)
+    return demo_connection(shop, workdir, services)
