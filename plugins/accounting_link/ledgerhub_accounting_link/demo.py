@@ -22,9 +22,11 @@ from ledgerhub_accounting_link.service import TARGET_NAME, WebConnectorService, 
 from ledgerhub_accounting_link.simulator import SimulatedRun, run_web_connector
 
 log = logging.getLogger("ledgerhub.plugin.accounting_link")
-#: Pause between two Web Connector runs when the last one found nothing to do. A real Web
-#: Connector polls every few minutes; the demo wants the backlog drained at once.
+#: Pause after a run that found nothing to do, doubled while the queue stays empty up to
+#: IDLE_POLL_SECONDS. A real Web Connector polls every few minutes; the demo wants new work
+#: picked up at once, but each login costs a key check (scrypt), so an idle demo polls slowly.
 POLL_SECONDS = 0.2
+IDLE_POLL_SECONDS = 3.0
 STOP_TIMEOUT_SECONDS = 30.0
 
 
@@ -58,19 +60,23 @@ class DemoWebConnector:
             self._thread.join(timeout=STOP_TIMEOUT_SECONDS)
 
     def _poll(self, username: str) -> None:
+        pause = self.poll_seconds
         while not self._stop.is_set():
             try:
                 run = run_web_connector(self.service, self.books, username, self.api_key)
             except Exception:  # noqa: BLE001 - a failed run is retried, as the real client does
                 log.exception("demo Web Connector run failed")
-                self._stop.wait(self.poll_seconds)
+                self._stop.wait(pause)
                 continue
             self.runs.append(run)
             if run.auth == "nvu":
                 log.error("demo Web Connector login refused; stopping")
                 return
             if run.auth == "none" or run.last_error:
-                self._stop.wait(self.poll_seconds)
+                self._stop.wait(pause)
+                pause = min(pause * 2, max(self.poll_seconds, IDLE_POLL_SECONDS))
+            else:
+                pause = self.poll_seconds
 
 
 def demo_connection(shop: Shop, workdir: Path, services: HubServices | None) -> DemoConnection | None:

@@ -6,26 +6,42 @@ This module holds only the hook implementations; the work is done in the modules
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.plugin import hookimpl
 from ledgerhub_csv_export.cli import export_group
 from ledgerhub_csv_export.demo import demo_connection
 from ledgerhub_csv_export.preview import preview
+from ledgerhub_csv_export.settings import configure
 from ledgerhub_csv_export.target import CsvExportTarget
 
 if TYPE_CHECKING:
     import click
+    from flask import Blueprint
 
     from hub.demo_types import DemoConnection
     from hub.domain.records import Shop
-    from hub.plugin.target import ConnectionContext, Delivery, PreviewDocument, Target
+    from hub.plugin.target import ConnectionContext, Delivery, HubServices, PreviewDocument, Target
 
 
 @hookimpl
 def ledgerhub_targets() -> list[Target]:
     """The ``csv_export`` target."""
     return [CsvExportTarget()]
+
+
+@hookimpl
+def ledgerhub_blueprints(services: HubServices) -> list[Blueprint]:
+    """"Export now" and "Download as ZIP" under ``/plugins/csv_export`` (the target's ``ui_actions``)."""
+    from ledgerhub_csv_export.blueprint import create_blueprint
+
+    return [create_blueprint(services)]
+
+
+@hookimpl
+def ledgerhub_configure(config: dict[str, Any]) -> None:
+    """Read ``csv_root`` (the folder every output folder must lie in; ``LEDGERHUB_CSV_ROOT`` wins)."""
+    configure(config)
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,42 @@ DATE_FORMATS: dict[str, str] = {
     "%d/%m/%Y": "31/01/2026 (UK)",
     "%d.%m.%Y": "31.01.2026 (DE)",
 }
+
+
+#: Environment variable (or configuration key ``csv_root``) naming the one folder every output
+#: folder must lie in. Unset: any absolute path the hub's process may write to.
+CSV_ROOT_ENV = "LEDGERHUB_CSV_ROOT"
+_configured: dict[str, str] = {}
+
+
+def configure(config: Mapping[str, Any]) -> None:
+    """Keep the ``csv_root`` key of the hub's configuration (the environment variable wins)."""
+    root = config.get("csv_root")
+    if root:
+        _configured["csv_root"] = str(root)
+    else:
+        _configured.pop("csv_root", None)
+
+
+def csv_root() -> Path | None:
+    """The folder output folders must lie in (symlinks resolved), or ``None`` when unrestricted."""
+    root = os.environ.get(CSV_ROOT_ENV, "").strip() or _configured.get("csv_root", "")
+    return Path(os.path.realpath(root)) if root else None
+
+
+def outside_root(folder: str | Path) -> str | None:
+    """Why *folder* may not be used under :func:`csv_root` (``None`` when it may).
+
+    Both are resolved first — symlinks and ``..`` — so neither a link inside the root nor a
+    ``/root/../etc`` path leads out of it.
+    """
+    root = csv_root()
+    if root is None:
+        return None
+    resolved = Path(os.path.realpath(folder))
+    if resolved == root or resolved.is_relative_to(root):
+        return None
+    return f"must lie inside {root} ({CSV_ROOT_ENV}); {folder} resolves to {resolved}"
 
 
 class CsvExportSettingsSchema(Schema):
@@ -71,6 +108,9 @@ class CsvExportSettingsSchema(Schema):
             raise ValidationError("must not contain a NUL character")
         if not Path(value).is_absolute():
             raise ValidationError("must be an absolute path, e.g. /srv/ledgerhub/exports/my-shop")
+        problem = outside_root(value)
+        if problem:
+            raise ValidationError(problem)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,11 @@ class CsvExportTarget(Target):
     countries: ClassVar[frozenset[str] | None] = None
     settings_schema = CsvExportSettingsSchema
     batch_size: ClassVar[int] = 500
+    #: Buttons on the connection's card: views of this plugin's blueprint (see blueprint.py).
+    ui_actions: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("Export now", "csv_export.export_now", "post"),
+        ("Download as ZIP", "csv_export.zip", "get"),
+    )
 
     def __init__(self) -> None:
         self._folders: dict[tuple[int, CsvExportSettings], ExportFolder] = {}
