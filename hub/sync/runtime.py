@@ -92,13 +92,17 @@ class Hub:
         if migrate:
             upgrade(self.engine)
         self.session_factory = make_session_factory(self.engine)
-        self.core = Core(
-            config=config,
-            session_factory=self.session_factory,
-            host=self.host,
-            targets=self.targets,
-            clock=clock or utc_now,
-        )
+        try:
+            self.core = Core(
+                config=config,
+                session_factory=self.session_factory,
+                host=self.host,
+                targets=self.targets,
+                clock=clock or utc_now,
+            )
+        except Exception:
+            self.engine.dispose()
+            raise
         self.services = Services(self.core)
 
     def close(self) -> None:
