@@ -37,7 +37,8 @@ def test_package_module_holds_only_hookimpls() -> None:
     functions = [obj for _, obj in inspect.getmembers(ledgerhub_csv_export, inspect.isfunction)
                  if obj.__module__ == ledgerhub_csv_export.__name__]
     assert {f.__name__ for f in functions} == {
-        "ledgerhub_targets", "ledgerhub_preview", "ledgerhub_cli_commands", "ledgerhub_demo_connection"}
+        "ledgerhub_targets", "ledgerhub_preview", "ledgerhub_cli_commands", "ledgerhub_demo_connection",
+        "ledgerhub_blueprints", "ledgerhub_configure"}
     assert all(hasattr(f, "ledgerhub_impl") for f in functions)
 
 

@@ -204,3 +204,16 @@ def test_zip_refuses_a_folder_outside_a_root_set_later(app: Flask, csv_hub: Hub,
     answer = signed_in(app, OWNER, SHOP.id).get(urls(connection_id)[1])
     assert answer.status_code == 409
     assert b"must lie inside" in answer.data
+
+
+def test_export_now_says_why_when_the_folder_cannot_be_used(app: Flask, csv_hub: Hub, records: list[Any],
+                                                            connection_id: int, tmp_path: Path) -> None:
+    meta = tmp_path / "books" / ".ledgerhub" / "folder.json"
+    meta.write_text(meta.read_text().replace('"shop-1"', '"shop-9"'))
+    client = signed_in(app, OWNER, SHOP.id)
+    answer = client.post(urls(connection_id)[0], data={"csrf_token": csrf_token(client, SHOP.id)},
+                         follow_redirects=True)
+    assert answer.status_code == 200
+    assert "Could not export" in answer.get_data(as_text=True)
+    assert "holds the export of shop" in answer.get_data(as_text=True)
+    assert csv_hub.delivery_counts(connection_id).get("delivered", 0) == 0

@@ -51,6 +51,8 @@ def create_blueprint(services: HubServices) -> Blueprint:
         """Write every record waiting for this connection into its folder now."""
         ctx = _connection(services, shop_id, connection_id)
         report = export_pending(services, target, ctx)
+        if report.error and not report.written and not report.not_written:
+            return _back(shop_id, f"Could not export: {report.error}", "error")
         if report.not_written:
             return _back(shop_id, f"Exported {report.written} record(s); {report.not_written} could not "
                                   f"be written: {report.error} The sync log shows each record.", "error")

@@ -45,7 +45,12 @@ def export_pending(services: HubServices, target: CsvExportTarget, ctx: Connecti
     """Write the connection's due deliveries now (up to *budget* seconds' worth)."""
     report = ExportNowReport()
     deadline = time.monotonic() + budget
-    target.begin_batch(ctx)
+    try:
+        target.begin_batch(ctx)
+    except DeliveryError as exc:  # the folder cannot be opened: nothing is claimed
+        report.error = exc.message
+        report.left = services.pending_count(ctx)
+        return report
     try:
         while time.monotonic() < deadline:
             # Failed deliveries get the hub's backoff, so they are not claimed again here.
