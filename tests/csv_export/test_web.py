@@ -217,3 +217,23 @@ def test_export_now_says_why_when_the_folder_cannot_be_used(app: Flask, csv_hub:
     assert "Could not export" in answer.get_data(as_text=True)
     assert "holds the export of shop" in answer.get_data(as_text=True)
     assert csv_hub.delivery_counts(connection_id).get("delivered", 0) == 0
+
+
+def test_csv_root_from_the_hub_configuration(hub_config: Any, clock: Any, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ledgerhub_csv_export.settings import CsvExportSettings
+
+    root = tmp_path / "exports"
+    host = build_plugin_manager(load_entrypoints=False, extra_plugins=[("csv_export", ledgerhub_csv_export)])
+    configured = Hub(replace(hub_config, extra={"csv_root": str(root)}), host=host, clock=clock)
+    try:
+        with pytest.raises(ConfigurationError) as caught:
+            CsvExportSettings.load({"output_folder": str(tmp_path / "elsewhere")})
+        assert "output_folder" in caught.value.errors
+        inside = CsvExportSettings.load({"output_folder": str(root / "shop-1")})
+        assert inside.output_folder == root / "shop-1"
+    finally:
+        configured.close()
+    Hub(hub_config, host=host, clock=clock).close()  # configured without the key: no root any more
+    assert CsvExportSettings.load({"output_folder": str(tmp_path / "elsewhere")})
