@@ -33,9 +33,28 @@ _SECRET_PATTERNS = (
 )
 
 
+class RedactingFilter(logging.Filter):
+    """Rewrites a plugin's log message with token-looking fragments redacted (defence in
+    depth: plugins must not log secrets, but a stray ``Bearer …`` never reaches a file)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the rendered message; never drops a record."""
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_REDACTING = RedactingFilter()
+
+
 def plugin_logger(target_name: str) -> logging.Logger:
-    """The logger a plugin writes through: ``ledgerhub.plugin.<name>``."""
-    return logging.getLogger(f"ledgerhub.plugin.{target_name}")
+    """The logger a plugin writes through: ``ledgerhub.plugin.<name>``, redacting."""
+    logger = logging.getLogger(f"ledgerhub.plugin.{target_name}")
+    if _REDACTING not in logger.filters:
+        logger.addFilter(_REDACTING)
+    return logger
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -175,3 +175,14 @@ def test_write_only_settings_are_stored_transformed_and_kept_on_reconnect(hub: H
     assert hub.connect(shop.id, "fake", {"company": "NEWCO", "api_key": ""}) == cid
     ctx = hub.services.connection(cid)
     assert ctx.settings["company"] == "NEWCO" and ctx.settings["key_fingerprint"] == fingerprint
+
+
+def test_plugin_log_lines_have_tokens_redacted(hub: Hub, shop: Shop, caplog) -> None:
+    cid = hub.connect(shop.id, "fake", {})
+    ctx = hub.services.connection(cid)
+    with caplog.at_level(logging.INFO, logger="ledgerhub.plugin.fake"):
+        ctx.logger.info("calling with Authorization: Bearer %s", "eyJhbGciOi.secret.sig")
+        ctx.logger.info("refresh_token=%s rotated", "AB11xyz")
+    first, second = (r.getMessage() for r in caplog.records)
+    assert "eyJhbGciOi" not in first and first.startswith("calling with Authorization: [redacted]")
+    assert second == "refresh_token=[redacted] rotated"
