@@ -19,6 +19,7 @@ from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow, RecordVers
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.engine import claim_batch
+from hub.sync.outbox import backfill_pending
 from hub.sync.outcomes import apply_outcome
 from hub.sync.prepare import prepare_many
 
@@ -83,9 +84,11 @@ class Services:
             )
 
     def pending_count(self, ctx: ConnectionContext) -> int:
-        """How many deliveries of the connection are waiting to go."""
+        """How many deliveries of the connection are waiting to go, counting the history a
+        backfill has still to queue (so a client never concludes there is nothing to do)."""
         with self._core.session_factory() as session:
-            return (
+            connection = conn_repo.connection_row(session, ctx.connection_id)
+            queued = (
                 session.scalar(
                     select(func.count()).where(
                         DeliveryRow.connection_id == ctx.connection_id,
@@ -94,6 +97,21 @@ class Services:
                 )
                 or 0
             )
+            target = self._core.targets.get(connection.target_name)
+            if target is None or not backfill_pending(connection):
+                return queued
+            history = (
+                session.scalar(
+                    select(func.count()).where(
+                        RecordRow.shop_id == connection.shop_id,
+                        RecordRow.id > connection.backfill_cursor,
+                        RecordRow.id <= connection.backfill_high_water,
+                        RecordRow.kind.in_([k.value for k in target.entities]),
+                    )
+                )
+                or 0
+            )
+            return queued + history
 
     def mark_contact(self, ctx: ConnectionContext) -> None:
         """Note a successful exchange with the remote client."""

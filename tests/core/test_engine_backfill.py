@@ -143,6 +143,7 @@ def test_pull_backfill_is_fed_at_the_clients_pace(hub: Hub, shop: Shop, fake_tar
         queued = len(session.scalars(select(DeliveryRow)).all())
     assert queued == 7  # one chunk: enough for the client's next batch, not the whole history
     (ctx,) = hub.services.connections("pull")
+    assert hub.services.pending_count(ctx) == 30  # 7 queued + 23 history still to queue
     from hub import DeliveryResult
 
     while batch := hub.services.claim(ctx, 10):
@@ -150,4 +151,5 @@ def test_pull_backfill_is_fed_at_the_clients_pace(hub: Hub, shop: Shop, fake_tar
             hub.services.complete(ctx, delivery.id, DeliveryResult(target_id=f"T-{delivery.record.id}"))
         hub.sync()
     assert hub.backfill_progress(cid) == (30, 30)
+    assert hub.services.pending_count(ctx) == 0
     assert fake_targets["pull"].calls == []
