@@ -4,6 +4,7 @@ the plugin's simulated Web Connector drains every record into its fake QuickBook
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from pathlib import Path
 
@@ -83,3 +84,29 @@ def test_demo_once_delivers_every_record_through_the_simulated_web_connector(tmp
     stored = int(result.output.split("Stored ")[1].split(" records")[0])
     assert f"delivered {stored}, failed 0, need attention 0, pending 0" in line, result.output
     assert "Data flowing" in line
+
+
+def test_teardown_ends_a_run_in_progress_and_the_work_goes_back(al_hub: Hub, al_shop: Shop,
+                                                                tmp_path: Path) -> None:
+    offer = _offer(al_shop, tmp_path, al_hub)
+    connection_id = al_hub.connect(al_shop.id, offer.target_name, dict(offer.settings))
+    al_hub.ingest(al_shop.id, every_kind_records())
+    assert offer.start_client is not None and offer.teardown is not None
+    client = offer.start_client.__self__  # type: ignore[attr-defined]
+    processed, answered = client.books.process, threading.Event()
+
+    def books_then_demo_ends(document: str) -> str:
+        client._stop.set()  # the demo ends while QuickBooks works on the first document
+        answered.set()
+        return processed(document)
+
+    client.books.process = books_then_demo_ends
+    offer.start_client(connection_id)
+    assert answered.wait(10)
+    offer.teardown()
+    assert not client._thread.is_alive()
+    [run] = client.runs
+    assert run.documents == 1 and run.closed.startswith("OK")
+    counts = al_hub.delivery_counts(connection_id)
+    assert 0 < counts.get("delivered", 0) < len(every_kind_records())
+    assert not counts.get("claimed") and counts.get("pending", 0) > 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections import deque
 from pathlib import Path
 
 from hub.demo_types import DemoConnection
@@ -28,6 +29,7 @@ log = logging.getLogger("ledgerhub.plugin.accounting_link")
 POLL_SECONDS = 0.2
 IDLE_POLL_SECONDS = 3.0
 STOP_TIMEOUT_SECONDS = 30.0
+FIRST_LOGIN_TIMEOUT_SECONDS = 30.0
 
 
 class DemoWebConnector:
@@ -39,12 +41,15 @@ class DemoWebConnector:
         self.books = FakeQuickBooks(sales_tax_rate=shop.tax.rate)
         self.api_key = api_key
         self.poll_seconds = poll_seconds
-        self.runs: list[SimulatedRun] = []
+        self.runs: deque[SimulatedRun] = deque(maxlen=100)  # the latest, for a look in a debugger
         self._stop = threading.Event()
+        self._logged_in = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self, connection_id: int) -> None:
-        """Start polling *connection_id* in a daemon thread (the demo calls this after connecting)."""
+        """Start polling *connection_id* in a daemon thread (the demo calls this after
+        connecting); return once the first login has claimed work, so the demo, which waits
+        while deliveries are pending, never looks before the client has started."""
         if self._thread is not None:
             raise RuntimeError("the demo Web Connector is already running")
         self._thread = threading.Thread(
@@ -52,9 +57,12 @@ class DemoWebConnector:
             name=f"ledgerhub-demo-web-connector-{connection_id}", daemon=True,
         )
         self._thread.start()
+        if not self._logged_in.wait(FIRST_LOGIN_TIMEOUT_SECONDS):
+            log.warning("demo Web Connector: no login within %s s", FIRST_LOGIN_TIMEOUT_SECONDS)
 
     def stop(self) -> None:
-        """Stop polling; a run in progress finishes its current exchange and closes first."""
+        """Stop polling; a run in progress ends after its current document and closes (the hub
+        takes back what was not answered)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=STOP_TIMEOUT_SECONDS)
@@ -63,13 +71,16 @@ class DemoWebConnector:
         pause = self.poll_seconds
         while not self._stop.is_set():
             try:
-                run = run_web_connector(self.service, self.books, username, self.api_key)
+                run = run_web_connector(self.service, self.books, username, self.api_key, self._stop,
+                                        on_login=lambda _answer: self._logged_in.set())
             except Exception:  # noqa: BLE001 - a failed run is retried, as the real client does
                 log.exception("demo Web Connector run failed")
+                self._logged_in.set()  # do not keep the demo waiting for a login that failed
                 self._stop.wait(pause)
                 continue
             self.runs.append(run)
             if run.auth == "nvu":
+                self._logged_in.set()
                 log.error("demo Web Connector login refused; stopping")
                 return
             if run.auth == "none" or run.last_error:
