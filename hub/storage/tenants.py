@@ -39,6 +39,12 @@ def load_shop_row(row: ShopRow) -> Shop:
     return load_shop(row.profile)
 
 
+def list_shops(session: Session, limit: int = 1000) -> list[Shop]:
+    """Shops ordered by name (then id), at most *limit*."""
+    rows = session.scalars(select(ShopRow).order_by(ShopRow.name, ShopRow.id).limit(limit))
+    return [load_shop_row(row) for row in rows]
+
+
 def update_shop(session: Session, shop: Shop) -> None:
     """Replace the stored profile of an existing shop."""
     row = shop_row(session, shop.id)

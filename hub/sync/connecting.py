@@ -14,7 +14,7 @@ from hub.plugin.target import Target
 from hub.storage import connections as conn_repo
 from hub.storage import tenants
 from hub.storage.models import ConnectionRow
-from hub.sync.context import StoredValues, context_for
+from hub.sync.context import StoredValues, context_for, open_settings, seal_settings, secret_fields
 from hub.sync.core import Core
 from hub.sync.outbox import start_backfill
 
@@ -50,12 +50,12 @@ def validate_settings(
 ) -> dict[str, Any]:
     """Check *settings* with the target's schema; returns what to store: the schema's loaded
     result (so a write-only field such as an API key is stored only as the schema transforms
-    it, e.g. hashed). With *previous* stored settings (a reconnect), a write-only field left
-    empty keeps its stored value."""
+    it, e.g. hashed). With *previous* settings (decrypted; a reconnect or a settings change), a
+    write-only or secret field left empty keeps its stored value."""
     schema = target.settings_schema()
     given = dict(settings)
     if previous:
-        write_only = {name for name, f in schema.fields.items() if f.load_only}
+        write_only = {name for name, f in schema.fields.items() if f.load_only} | secret_fields(schema)
         given = {**previous, **{k: v for k, v in given.items() if not (k in write_only and v in ("", None))}}
     try:
         loaded = schema.load(given)
@@ -86,7 +86,8 @@ def connect(core: Core, shop_id: str, target_name: str, settings: Mapping[str, A
         if reason:
             raise ConfigurationError(reason, {"target": [reason]})
         row = conn_repo.find_connection(session, shop_id, target_name)
-        stored = validate_settings(target, settings, row.settings if row is not None else None)
+        previous = open_settings(core, row.settings) if row is not None else None
+        stored = seal_settings(core, target, validate_settings(target, settings, previous))
         if row is None:
             row = ConnectionRow(
                 shop_id=shop_id,
@@ -117,6 +118,17 @@ def connect(core: Core, shop_id: str, target_name: str, settings: Mapping[str, A
     if status == conn_repo.CONNECTING:
         activate(core, connection_id)
     return connection_id
+
+
+def update_settings(core: Core, connection_id: int, settings: Mapping[str, Any]) -> None:
+    """Replace a connection's settings (validated by the target's schema; a secret or
+    write-only field left empty keeps its stored value). Status, start mode and the history
+    backfill stay as they are."""
+    with core.session_factory.begin() as session:
+        row = conn_repo.connection_row(session, connection_id)
+        target = target_for(core, row.target_name)
+        previous = open_settings(core, row.settings)
+        row.settings = seal_settings(core, target, validate_settings(target, settings, previous))
 
 
 def activate(core: Core, connection_id: int) -> None:

@@ -184,17 +184,74 @@ class HubConnectionContext:
 
         for value in self.secrets.values():
             walk(value)
+        target = self._core.targets.get(self.target_name)
+        if target is not None:
+            for name in secret_fields(target.settings_schema()):
+                walk(self.settings.get(name))
         return found
 
 
-def load_settings(target: Any, stored: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The connection's settings as the target's schema loads them (raw if it no longer loads)."""
+SEALED = "$sealed"
+"""Key of the one-key mapping a secret setting is stored as: ``{"$sealed": <Fernet token>}``."""
+
+
+def secret_fields(schema: Any) -> frozenset[str]:
+    """Names of the schema's secret fields: marked ``metadata={"secret": True}`` (or shown as a
+    password input, ``metadata={"widget": "password"}``). Their values are stored encrypted and
+    never shown back."""
+    return frozenset(
+        name
+        for name, item in schema.fields.items()
+        if item.metadata.get("secret") or item.metadata.get("widget") == "password"
+    )
+
+
+def is_sealed(value: Any) -> bool:
+    """True for a stored (encrypted) secret setting."""
+    return isinstance(value, Mapping) and set(value) == {SEALED}
+
+
+def seal_settings(core: Core, target: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """*settings* as stored: each non-empty secret field Fernet-encrypted."""
+    names = secret_fields(target.settings_schema()) if target is not None else frozenset()
+    sealed = dict(settings)
+    for name in names:
+        value = sealed.get(name)
+        if value not in (None, "") and not is_sealed(value):
+            token = core.fernet.encrypt(json.dumps(value).encode()).decode()
+            sealed[name] = {SEALED: token}
+    return sealed
+
+
+def open_settings(core: Core, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored settings with their secret fields decrypted (a value this secret key cannot
+    decrypt reads as empty, so the shop is asked for it again rather than the hub failing)."""
+    opened = {}
+    for name, value in stored.items():
+        if is_sealed(value):
+            try:
+                value = json.loads(core.fernet.decrypt(str(value[SEALED]).encode()).decode())
+            except InvalidToken:
+                value = ""
+        opened[name] = value
+    return opened
+
+
+def shown_settings(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored settings without their secret fields: what the UI, the CLI and logs may show."""
+    return {name: value for name, value in stored.items() if not is_sealed(value)}
+
+
+def load_settings(target: Any, stored: Mapping[str, Any], core: Core | None = None) -> Mapping[str, Any]:
+    """The connection's settings as the target's schema loads them (raw if it no longer loads),
+    secret fields decrypted when *core* is given."""
+    clear = open_settings(core, stored) if core is not None else shown_settings(stored)
     if target is None:
-        return dict(stored)
+        return clear
     try:
-        return target.settings_schema().load(dict(stored))
+        return target.settings_schema().load(dict(clear))
     except Exception:  # noqa: BLE001 - a schema change must not make the connection unreadable
-        return dict(stored)
+        return clear
 
 
 def context_for(core: Core, session: Any, row: Any) -> HubConnectionContext:
@@ -206,5 +263,5 @@ def context_for(core: Core, session: Any, row: Any) -> HubConnectionContext:
         connection_id=row.id,
         target_name=row.target_name,
         shop=shop,
-        settings=load_settings(target, row.settings),
+        settings=load_settings(target, row.settings, core),
     )

@@ -34,6 +34,7 @@ from hub.sync.status import (
     ConnectionInfo,
     DeliveryInfo,
     StoredRecord,
+    backfill_done,
     delivery_infos,
     history_query,
     needs_attention_query,
@@ -125,6 +126,11 @@ class Hub:
         with self.session_factory() as session:
             return tenants.load_shop_row(tenants.shop_row(session, shop_id))
 
+    def list_shops(self, limit: int = 1000) -> list[Shop]:
+        """Every shop (at most *limit*), ordered by name, for the operator's list."""
+        with self.session_factory() as session:
+            return tenants.list_shops(session, limit)
+
     def update_shop(self, shop: Shop) -> None:
         """Replace a shop's profile (name, locations, tax)."""
         with self.session_factory.begin() as session:
@@ -209,6 +215,11 @@ class Hub:
         """Connect a shop to a target; returns the connection id."""
         return connecting.connect(self.core, shop_id, target_name, settings, start_mode)
 
+    def update_settings(self, connection_id: int, settings: Mapping[str, Any]) -> None:
+        """Replace a connection's settings, validated by the target's schema; a secret field
+        left empty keeps the stored secret. Status, start mode and backfill are untouched."""
+        connecting.update_settings(self.core, connection_id, settings)
+
     def begin_authorization(self, connection_id: int, redirect_uri: str) -> str:
         """The URL to send the shop owner to for an OAuth target."""
         return connecting.begin_authorization(self.core, connection_id, redirect_uri)
@@ -224,12 +235,19 @@ class Hub:
     def connections(self, shop_id: str) -> list[ConnectionInfo]:
         """The shop's connections, oldest first."""
         with self.session_factory() as session:
-            return [ConnectionInfo.from_row(r) for r in conn_repo.shop_connections(session, shop_id)]
+            return [self._info(session, r) for r in conn_repo.shop_connections(session, shop_id)]
 
     def get_connection(self, connection_id: int) -> ConnectionInfo:
         """One connection; ``KeyError`` if unknown."""
         with self.session_factory() as session:
-            return ConnectionInfo.from_row(conn_repo.connection_row(session, connection_id))
+            return self._info(session, conn_repo.connection_row(session, connection_id))
+
+    def _history_done(self, session: Any, row: ConnectionRow) -> int:
+        target = self.targets.get(row.target_name)
+        return backfill_done(session, row, target.entities if target is not None else None)
+
+    def _info(self, session: Any, row: ConnectionRow) -> ConnectionInfo:
+        return ConnectionInfo.from_row(row, self._history_done(session, row))
 
     def connection_status(self, connection_id: int) -> str:
         """The status line a shop reads, e.g. ``Connected, last sync: 5 minutes ago``."""
@@ -239,6 +257,7 @@ class Hub:
                 outbox.NEEDS_ATTENTION: outbox.count_in_status(session, connection_id, outbox.NEEDS_ATTENTION)
             }
             ctx = context_for(self.core, session, row)
+            history_done = self._history_done(session, row)
         target = self.targets.get(row.target_name)
         if target is None:
             return f"Unavailable: the {row.target_name} plugin is not installed"
@@ -248,7 +267,7 @@ class Hub:
                 line = target.status_line(ctx)
             except Exception:  # noqa: BLE001 - a status line must never break a page
                 ctx.logger.exception("status_line failed")
-        return status_line(row, target.title, line, counts, self.now())
+        return status_line(row, target.title, line, counts, self.now(), history_done)
 
     def connection_warnings(self, connection_id: int) -> list[str]:
         """The connection's newest warnings (from ``ctx.warn``)."""

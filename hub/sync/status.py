@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.domain.kinds import EntityKind
 from hub.domain.records import Record
 from hub.storage import connections as conn_repo
 from hub.storage import outbox
 from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow
+from hub.sync.context import shown_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,14 +29,16 @@ class ConnectionInfo:
     status_reason: str
     start_mode: str
     settings: dict[str, Any]
+    """The stored settings without secret fields (those are never shown back)."""
     connected_at: datetime | None
     last_sync_at: datetime | None
     backfill_done: int
     backfill_total: int
 
     @classmethod
-    def from_row(cls, row: ConnectionRow) -> ConnectionInfo:
-        """Copy the shown columns of *row*."""
+    def from_row(cls, row: ConnectionRow, backfill_done: int | None = None) -> ConnectionInfo:
+        """Copy the shown columns of *row* (*backfill_done*: the counted progress, see
+        :func:`backfill_done`)."""
         return cls(
             id=row.id,
             shop_id=row.shop_id,
@@ -41,10 +46,10 @@ class ConnectionInfo:
             status=row.status,
             status_reason=row.status_reason,
             start_mode=row.start_mode,
-            settings=dict(row.settings),
+            settings=shown_settings(row.settings),
             connected_at=row.connected_at,
             last_sync_at=row.last_sync_at,
-            backfill_done=row.backfill_done,
+            backfill_done=row.backfill_done if backfill_done is None else backfill_done,
             backfill_total=row.backfill_total,
         )
 
@@ -149,10 +154,52 @@ def ago(then: datetime, now: datetime) -> str:
     return "less than a minute ago"
 
 
+def backfill_done(session: Session, row: ConnectionRow, entities: Iterable[EntityKind] | None) -> int:
+    """How many of the history's ``backfill_total`` records are through: the total less the
+    records still to queue and the history deliveries still open (pending, claimed, waiting or
+    needing attention). Counted from the rows rather than kept as a tally, so every way a
+    delivery settles counts: sent, a void with nothing to void, skipped, superseded by a newer
+    version, or nothing to send at all (an open repair order)."""
+    if not row.backfill_total:
+        return 0
+    open_history = (
+        session.scalar(
+            select(func.count()).where(
+                DeliveryRow.connection_id == row.id,
+                DeliveryRow.backfill.is_(True),
+                DeliveryRow.status.in_(outbox.OPEN_STATUSES),
+            )
+        )
+        or 0
+    )
+    to_queue = 0
+    if row.backfill_cursor < row.backfill_high_water and entities is not None:
+        to_queue = (
+            session.scalar(
+                select(func.count()).where(
+                    RecordRow.shop_id == row.shop_id,
+                    RecordRow.id > row.backfill_cursor,
+                    RecordRow.id <= row.backfill_high_water,
+                    RecordRow.kind.in_([EntityKind(k).value for k in entities]),
+                )
+            )
+            or 0
+        )
+    elif row.backfill_cursor < row.backfill_high_water:
+        return min(row.backfill_done, row.backfill_total)  # target not installed: keep the tally
+    return max(0, row.backfill_total - to_queue - open_history)
+
+
 def status_line(
-    row: ConnectionRow, title: str, target_line: str | None, counts: dict[str, int], now: datetime
+    row: ConnectionRow,
+    title: str,
+    target_line: str | None,
+    counts: dict[str, int],
+    now: datetime,
+    history_done: int | None = None,
 ) -> str:
-    """The one line a shop reads about a connection."""
+    """The one line a shop reads about a connection (*history_done*: the counted backfill
+    progress; the stored tally when not given)."""
     if row.status == conn_repo.CLOSED:
         return f"Not connected to {title}"
     if row.status == conn_repo.CONNECTING:
@@ -166,7 +213,8 @@ def status_line(
         return f"Needs attention: {stuck} record{'s' if stuck != 1 else ''}"
     if target_line:
         return target_line
-    if row.backfill_total and row.backfill_done < row.backfill_total:
-        return f"Sending history: {row.backfill_done} of {row.backfill_total} records"
+    done = row.backfill_done if history_done is None else history_done
+    if row.backfill_total and done < row.backfill_total:
+        return f"Sending history: {done} of {row.backfill_total} records"
     last = row.last_sync_at
     return f"Connected, last sync: {ago(last, now) if last else 'not yet'}"

@@ -168,9 +168,8 @@ def update_shop(shop: Shop) -> None:
 
 
 def list_shops() -> list[Shop]:
-    """Every shop, for the operator's list (empty while the Hub cannot list shops)."""
-    lister = getattr(hub_of(), "list_shops", None)
-    return list(lister()) if lister is not None else []
+    """Every shop, for the operator's list."""
+    return list(hub_of().list_shops())
 
 
 def connect(shop_id: str, target_name: str, settings: Mapping[str, Any]) -> int:
@@ -179,15 +178,9 @@ def connect(shop_id: str, target_name: str, settings: Mapping[str, Any]) -> int:
 
 
 def update_settings(connection_id: int, settings: Mapping[str, Any]) -> None:
-    """Replace a connection's settings (validated by the target's schema).
-
-    The Hub has no settings update of its own; connecting again reuses the connection and
-    keeps its external ids. "forward" is passed so that saving settings never restarts a
-    history backfill.
-    """
-    hub = hub_of()
-    info = hub.get_connection(connection_id)
-    hub.connect(info.shop_id, info.target_name, settings, start_mode="forward")
+    """Replace a connection's settings (validated by the target's schema; a secret left empty
+    keeps the stored one). The start mode and a running history backfill stay as they are."""
+    hub_of().update_settings(connection_id, settings)
 
 
 def begin_authorization(connection_id: int, redirect_uri: str) -> str:
