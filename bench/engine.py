@@ -148,8 +148,9 @@ def run(kind: str, shops: int, repair_orders: int, tmp: Path, profile: str) -> d
                 return delivered
 
             started = time.perf_counter()
-            delivered = _profiled(profile == f"sync-{'batch' if target == fake_target.TARGET_NAME else 'single'}",
-                                  drain)
+            delivered = _profiled(
+                profile == f"sync-{'batch' if target == fake_target.TARGET_NAME else 'single'}", drain
+            )
             rates[target] = delivered / (time.perf_counter() - started)
             rates[f"{target}:n"] = delivered
         core.session_factory.kw["bind"].dispose()
@@ -174,9 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ledgerhub-bench-engine-") as tmpdir:
         for kind in [k.strip() for k in args.db.split(",") if k.strip()]:
             r = run(kind, args.shops, args.repair_orders, Path(tmpdir), args.profile)
-            print(f"{kind:>10} {r['records']:>7} {r['ingest']:>9.0f} {r[fake_target.TARGET_NAME]:>12.0f} "
-                  f"{r[OneByOneTarget.name]:>12.0f}   ({r[f'{fake_target.TARGET_NAME}:n']} and "
-                  f"{r[f'{OneByOneTarget.name}:n']} delivered)", flush=True)
+            print(
+                f"{kind:>10} {r['records']:>7} {r['ingest']:>9.0f} {r[fake_target.TARGET_NAME]:>12.0f} "
+                f"{r[OneByOneTarget.name]:>12.0f}   ({r[f'{fake_target.TARGET_NAME}:n']} and "
+                f"{r[f'{OneByOneTarget.name}:n']} delivered)",
+                flush=True,
+            )
     return 0
 
 

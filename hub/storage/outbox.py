@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.domain.kinds import DEPENDENCY_RANK, EntityKind
@@ -36,38 +36,50 @@ def enqueue(
     now: datetime,
     backfill: bool = False,
     fresh: bool = False,
+    batch: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Add a pending delivery of one record version; False if it is already queued.
 
     Older undelivered versions of the same record on this connection are superseded: only the
     newest state needs to reach the target. *fresh* says the caller knows the record has no
     delivery on this connection yet (a new record, a backfill step), which skips the checks.
+    With *batch*, the new row's values are appended to it for :func:`insert_many` instead.
     """
     if not fresh:
         carried = _replace_older(session, connection_id, record_id, version_id, version, now)
         if carried is None:
             return False
         backfill = backfill or carried
-    session.add(
-        DeliveryRow(
-            connection_id=connection_id,
-            record_id=record_id,
-            record_version_id=version_id,
-            version=version,
-            kind=kind.value,
-            rank=DEPENDENCY_RANK[kind],
-            status=PENDING,
-            action="",
-            attempts=0,
-            next_attempt_at=now,
-            idempotency_key=idempotency_key,
-            last_error="",
-            warnings=[],
-            backfill=backfill,
-            created_at=now,
-        )
-    )
+    values: dict[str, Any] = {
+        "connection_id": connection_id,
+        "record_id": record_id,
+        "record_version_id": version_id,
+        "version": version,
+        "kind": kind.value,
+        "rank": DEPENDENCY_RANK[kind],
+        "status": PENDING,
+        "action": "",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "idempotency_key": idempotency_key,
+        "last_error": "",
+        "warnings": [],
+        "backfill": backfill,
+        "created_at": now,
+    }
+    if batch is None:
+        session.add(DeliveryRow(**values))
+    else:
+        batch.append(values)
     return True
+
+
+def insert_many(session: Session, batch: list[dict[str, Any]]) -> None:
+    """Insert the deliveries :func:`enqueue` collected in *batch* (one executemany, no ORM
+    objects: nothing reads them back in this transaction), then empty it."""
+    if batch:
+        session.execute(insert(DeliveryRow.__table__), batch)
+        batch.clear()
 
 
 def _replace_older(
@@ -207,6 +219,25 @@ def unblock(session: Session, connection_id: int, record_id: int, now: datetime)
         .values(status=PENDING, waiting_on_record_id=None, next_attempt_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def unblock_many(session: Session, connection_id: int, record_ids: set[int], now: datetime) -> int:
+    """:func:`unblock` for several records at once (a statement per 500 ids)."""
+    table = DeliveryRow.__table__
+    ids = sorted(record_ids)
+    released = 0
+    for start in range(0, len(ids), 500):
+        result = session.execute(
+            update(table)
+            .where(
+                table.c.connection_id == connection_id,
+                table.c.waiting_on_record_id.in_(ids[start : start + 500]),
+                table.c.status == WAITING,
+            )
+            .values(status=PENDING, waiting_on_record_id=None, next_attempt_at=now)
+        )
+        released += int(result.rowcount)  # type: ignore[attr-defined]
+    return released
 
 
 def count_in_status(session: Session, connection_id: int, status: str) -> int:

@@ -187,6 +187,7 @@ def _record(
             )
         }
         externals = outbox.external_rows(session, connection.id, [item.row.record_id for item, _ in results])
+        unblocked: set[int] = set()
         for item, outcome in results:
             name = apply_outcome(
                 session,
@@ -197,11 +198,14 @@ def _record(
                 outcome,
                 source_id=item.source_id,
                 externals=externals,
+                unblocked=unblocked,
                 duration_ms=duration_ms,
                 secrets=secrets,
                 now=core.now(),
             )
             _tally(report, name)
+        if unblocked:
+            outbox.unblock_many(session, connection.id, unblocked, core.now())
     if any(isinstance(outcome, FatalConnectionError) for _, outcome in results):
         report.fatal = True
         ctx.logger.error("connection %s disconnected: %s", ctx.connection_id, connection.status_reason)

@@ -6,17 +6,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.domain.kinds import DEPENDENCY_ORDER, DEPENDENCY_RANK, REFERENCES, EntityKind
+from hub.domain.kinds import DEPENDENCY_ORDER, REFERENCES, EntityKind
 from hub.domain.records import Record
 from hub.domain.schemas import dump_record, load_record
 from hub.errors import RecordValidationError
 from hub.plugin.target import Target
 from hub.storage import connections as conn_repo
 from hub.storage import tenants
-from hub.storage.records import current_hashes, find_records, store_version
+from hub.storage.outbox import insert_many
+from hub.storage.records import current_hashes, find_records, store_versions
 from hub.sync.outbox import enqueue_version
 
 
@@ -70,10 +72,19 @@ def check_references(session: Session, shop_id: str, records: Sequence[Record]) 
 
 
 def ingest_records(
-    session: Session, targets: dict[str, Target], shop_id: str, records: Sequence[Record], now: datetime
+    session: Session,
+    targets: dict[str, Target],
+    shop_id: str,
+    records: Sequence[Record],
+    now: datetime,
+    *,
+    validated: bool = False,
 ) -> list[IngestOutcome]:
     """Store *records* for *shop_id* and queue a delivery of every new version for each
-    connection whose target takes its kind. The caller's transaction makes it all-or-nothing."""
+    connection whose target takes its kind. The caller's transaction makes it all-or-nothing.
+
+    Records built in code get the same rules as JSON input: each is checked with
+    ``load_record`` unless the caller says they came from it already (*validated*)."""
     tenants.shop_row(session, shop_id)
     for record in records:
         if not isinstance(record, Record) or not hasattr(record, "kind"):
@@ -86,30 +97,30 @@ def ingest_records(
     ]
     outcomes: dict[tuple[EntityKind, str], IngestOutcome] = {}
     by_kind: dict[EntityKind, list[Record]] = defaultdict(list)
-    for record in sorted(records, key=lambda r: DEPENDENCY_RANK[r.kind]):
+    for record in records:
         by_kind[record.kind].append(record)
+    pending: list[dict[str, Any]] = []
     for kind in DEPENDENCY_ORDER:
         batch = by_kind.get(kind)
         if not batch:
             continue
+        payloads = [(record.id, dump_record(record)) for record in batch]
+        if not validated:
+            for _, payload in payloads:
+                load_record(kind, payload)
         existing = find_records(session, shop_id, kind.value, (r.id for r in batch))
         hashes = current_hashes(session, (row.id for row in existing.values()))
-        for record in batch:
-            payload = dump_record(record)
-            # Records built in code (imports, the generator) get the same rules as JSON input.
-            load_record(kind, payload)
-            row = existing.get(record.id)
-            stored = store_version(
-                session,
-                shop_id=shop_id,
-                kind=kind.value,
-                source_id=record.id,
-                payload=payload,
-                now=now,
-                existing=row,
-                existing_hash=hashes.get(row.id) if row is not None else None,
-            )
-            outcomes[(kind, record.id)] = IngestOutcome(kind, record.id, stored.version, stored.status)
+        stored_all = store_versions(
+            session,
+            shop_id=shop_id,
+            kind=kind.value,
+            payloads=payloads,
+            now=now,
+            existing=existing,
+            existing_hashes=hashes,
+        )
+        for (source_id, payload), stored in zip(payloads, stored_all, strict=True):
+            outcomes[(kind, source_id)] = IngestOutcome(kind, source_id, stored.version, stored.status)
             if stored.status == "unchanged":
                 continue
             for connection, target in connections:
@@ -124,5 +135,8 @@ def ingest_records(
                     payload=payload,
                     now=now,
                     fresh=stored.status == "created",
+                    batch=pending,
                 )
+        # Written per kind: a later kind's older-version checks read these rows.
+        insert_many(session, pending)
     return [outcomes[(r.kind, r.id)] for r in records]

@@ -41,9 +41,11 @@ def enqueue_version(
     now: datetime,
     backfill: bool = False,
     fresh: bool = False,
+    batch: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Queue one version for one connection if the target takes its kind; True if queued.
-    *fresh*: the record has no delivery on this connection yet (skips the checks)."""
+    *fresh*: the record has no delivery on this connection yet (skips the checks). *batch*:
+    collect the row for :func:`hub.storage.outbox.insert_many` instead of adding it."""
     if kind not in target.entities or not is_deliverable(kind, payload):
         return False
     return outbox.enqueue(
@@ -57,6 +59,7 @@ def enqueue_version(
         now=now,
         backfill=backfill,
         fresh=fresh,
+        batch=batch,
     )
 
 
@@ -147,6 +150,7 @@ def backfill_step(
         connection.backfill_cursor = connection.backfill_high_water
         return 0
     done_now = 0
+    batch: list[dict[str, Any]] = []
     queued = outbox.records_with_deliveries(
         session, connection.id, [r.id for r, _ in rows if r.kind in kinds]
     )
@@ -170,8 +174,10 @@ def backfill_step(
             now=now,
             backfill=True,
             fresh=True,
+            batch=batch,
         ):
             done_now += 1
+    outbox.insert_many(session, batch)
     connection.backfill_cursor = rows[-1][0].id
     connection.backfill_done += done_now
     return len(rows)

@@ -42,15 +42,29 @@ def apply_outcome(
     now: datetime,
     source_id: str | None = None,
     externals: Mapping[int, ExternalIdRow] | None = None,
+    unblocked: set[int] | None = None,
 ) -> str:
     """Record *outcome* for the delivery *row*: external ids, retries, needs-attention, the
     connection's status and one log row. Returns the outcome's name as logged.
 
-    *externals* (record id → row, prefetched for a batch) saves a query per outcome."""
+    *externals* (record id → row, prefetched for a batch) saves a query per outcome. With
+    *unblocked*, a delivered record's id is added to it instead of releasing its waiters here:
+    the caller releases them all in one statement (:func:`hub.storage.outbox.unblock_many`)."""
     # Writes wait for the commit: one flush for a whole batch of outcomes, not two per outcome.
     with session.no_autoflush:
         return _apply(
-            session, core, connection, row, action, outcome, duration_ms, secrets, now, source_id, externals
+            session,
+            core,
+            connection,
+            row,
+            action,
+            outcome,
+            duration_ms,
+            secrets,
+            now,
+            source_id,
+            externals,
+            unblocked,
         )
 
 
@@ -66,6 +80,7 @@ def _apply(
     now: datetime,
     source_id: str | None,
     externals: Mapping[int, ExternalIdRow] | None,
+    unblocked: set[int] | None,
 ) -> str:
     if source_id is None:
         record_row = session.get(RecordRow, row.record_id)
@@ -88,7 +103,10 @@ def _apply(
                 voided=action is Action.VOID,
                 now=now,
             )
-        outbox.unblock(session, connection.id, row.record_id, now)
+        if unblocked is None:
+            outbox.unblock(session, connection.id, row.record_id, now)
+        else:
+            unblocked.add(row.record_id)
         # Attribute changes after the last query: one UPDATE per row at commit.
         if row.status in outbox.OPEN_STATUSES:
             if row.backfill:
