@@ -111,15 +111,22 @@ def connect_command(
 @click.command("preview")
 @click.option("--plugin", "target_name", required=True, help="The target to preview.")
 @click.option("--shop", "shop_id", required=True)
-@click.option("--record", help="One record, KIND:ID; default: the shop's latest records the target takes.")
+@click.option(
+    "--record",
+    help="One record, KIND:ID (its current version). Default: the pending deliveries of the shop's "
+    "connection, or, when not connected, the latest records connecting would send.",
+)
+@click.option("--limit", type=click.IntRange(1), help="At most this many documents.")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each document to this folder instead of printing it.",
 )
-def preview_command(target_name: str, shop_id: str, record: str | None, out_dir: Path | None) -> None:
-    """Show exactly what a target would be sent, without sending anything."""
+def preview_command(
+    target_name: str, shop_id: str, record: str | None, limit: int | None, out_dir: Path | None
+) -> None:
+    """Show exactly what a target would be sent, without sending or changing anything."""
     hub = state().hub
     if target_name not in hub.targets:
         fail(f"no target named {target_name!r}; installed: {', '.join(sorted(hub.targets)) or 'none'}", 2)
@@ -131,7 +138,7 @@ def preview_command(target_name: str, shop_id: str, record: str | None, out_dir:
             fail(f"shop {shop_id} has no {kind} {record_id!r}", 2)
         chosen = stored.record
     try:
-        documents = hub.preview(shop_id, target_name, chosen)
+        documents = hub.preview(shop_id, target_name, chosen, limit)
     except ConfigurationError as exc:
         _report_configuration_error(exc)
     except (KeyError, LookupError):

@@ -126,17 +126,30 @@ def _tally(hub: Hub, result: DemoResult) -> None:
     result.delivered = counts.get("delivered", 0)
     result.needs_attention = counts.get("needs_attention", 0)
     result.failed = counts.get("skipped", 0)
-    result.pending = counts.get("pending", 0) + counts.get("claimed", 0) + counts.get("waiting", 0)
+    # Counts the history a backfill has still to queue too: right after a "history" connect
+    # nothing is queued yet, and "0 queued" must not read as "all delivered".
+    ctx = hub.services.connection(result.connection_id)
+    queued = counts.get("pending", 0) + counts.get("claimed", 0) + counts.get("waiting", 0)
+    result.pending = hub.services.pending_count(ctx) if ctx is not None else queued
     result.status = hub.connection_status(result.connection_id)
 
 
+def _history_through(hub: Hub, result: DemoResult) -> bool:
+    """True when the history backfill is through (records needing attention count: the
+    result reports them)."""
+    assert result.connection_id is not None
+    done, total = hub.backfill_progress(result.connection_id)
+    return done + result.needs_attention >= total
+
+
 def _wait_for_pull(hub: Hub, results: list[DemoResult], deadline: float) -> None:
-    """Pull targets are fetched by their own client; give it time to drain."""
+    """Pull targets are fetched by their own client; give it time to drain: done when nothing
+    waits to go, the history backfill included (its records not yet queued count as pending)."""
     pull = [r for r in results if r.connection_id is not None and hub.pull_mode(r.connection_id)]
     while pull and time.monotonic() < deadline:
         for result in pull:
             _tally(hub, result)
-        if not any(r.pending for r in pull):
+        if not any(r.pending or not _history_through(hub, r) for r in pull):
             return
         time.sleep(0.5)
 

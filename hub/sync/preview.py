@@ -1,4 +1,4 @@
-"""Dry runs: what a target would receive for a record, without sending or storing anything."""
+"""Dry runs: what a target would receive, without claiming, sending or storing anything."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from sqlalchemy import select
 from hub.domain.kinds import REFERENCES, EntityKind
 from hub.domain.records import Record, Shop
 from hub.domain.schemas import load_record
-from hub.plugin.target import Action, ConnectionContext, Delivery, ExternalRef, PreviewDocument
+from hub.errors import RecordValidationError
+from hub.plugin.target import Action, ConnectionContext, Delivery, ExternalRef, PreviewDocument, Target
 from hub.storage import connections as conn_repo
-from hub.storage.models import RecordRow, RecordVersionRow
+from hub.storage import outbox
+from hub.storage.models import ConnectionRow, DeliveryRow, RecordRow, RecordVersionRow
 from hub.sync.connecting import target_for
 from hub.sync.context import context_for, plugin_logger
 from hub.sync.outbox import idempotency_key
@@ -24,18 +26,25 @@ if TYPE_CHECKING:
     from hub.sync.runtime import Hub
 
 PREVIEW_LIMIT = 10
+"""Records previewed for a shop that has not connected the target."""
+PENDING_LIMIT = 1000
+"""Pending deliveries previewed for a connected shop, at most."""
 PLACEHOLDER_ID = "(new)"
 
 
 class MemoryValues:
-    """A key/value store that lives only for one preview."""
+    """A key/value store that lives only for one preview; reads fall back to *base* (the
+    connection's real store) and writes stay in memory, so a preview never changes state."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Any = None) -> None:
         self._values: dict[str, Any] = {}
+        self._base = base
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value under *key*, or *default*."""
-        return self._values.get(key, default)
+        if key in self._values:
+            return self._values[key]
+        return self._base.get(key, default) if self._base is not None else default
 
     def set(self, key: str, value: Any) -> None:
         """Keep *value* for the rest of the preview."""
@@ -43,102 +52,168 @@ class MemoryValues:
 
     def compare_and_set(self, key: str, expected: Any, value: Any) -> bool:
         """Store *value* if the current value is *expected*."""
-        if self._values.get(key) != expected:
+        if self.get(key) != expected:
             return False
         self._values[key] = value
         return True
 
 
 class PreviewContext:
-    """A context for a shop that has not connected the target yet."""
+    """A read-only context: the shop's connection when it has one (its settings, stored
+    values and external ids are read, nothing is written), else a blank one."""
 
-    def __init__(self, hub: Hub, shop: Shop, target_name: str) -> None:
+    def __init__(
+        self, hub: Hub, shop: Shop, target_name: str, connection: ConnectionContext | None = None
+    ) -> None:
         self._hub = hub
-        self.connection_id = 0
+        self._connection = connection
+        self.connection_id = connection.connection_id if connection is not None else 0
         self.target_name = target_name
         self.shop = shop
-        self.settings: Mapping[str, Any] = {}
+        self.settings: Mapping[str, Any] = connection.settings if connection is not None else {}
         self.logger: logging.Logger = plugin_logger(target_name)
-        self.state = MemoryValues()
-        self.secrets = MemoryValues()
+        self.state = MemoryValues(connection.state if connection is not None else None)
+        self.secrets = MemoryValues(connection.secrets if connection is not None else None)
 
     def now(self) -> datetime:
         """The hub's current time."""
         return self._hub.now()
 
     def lookup_external(self, kind: EntityKind, record_id: str) -> ExternalRef | None:
-        """Nothing was delivered yet: always ``None``."""
-        return None
+        """The connection's ref for a delivered record (``None`` when not connected)."""
+        if self._connection is None:
+            return None
+        return self._connection.lookup_external(kind, record_id)
 
     def warn(self, message: str) -> None:
         """Warnings of a preview only go to the log."""
         self.logger.warning("preview: %s", message)
 
 
-def _context(hub: Hub, shop_id: str, target_name: str) -> ConnectionContext:
+def _context(hub: Hub, shop_id: str, target_name: str) -> tuple[PreviewContext, ConnectionRow | None]:
+    """The preview context, and the shop's live connection to the target (if any)."""
     with hub.session_factory() as session:
         row = conn_repo.find_connection(session, shop_id, target_name)
-        if row is not None:
-            return context_for(hub.core, session, row)
-    return PreviewContext(hub, hub.get_shop(shop_id), target_name)
+        if row is not None and row.status in conn_repo.QUEUEING:
+            live = context_for(hub.core, session, row)
+            session.expunge(row)
+            return PreviewContext(hub, live.shop, target_name, live), row
+    return PreviewContext(hub, hub.get_shop(shop_id), target_name), None
 
 
-def _delivery(ctx: ConnectionContext, record: Record, entities: frozenset[EntityKind]) -> Delivery:
-    references = {
+def _references(
+    ctx: PreviewContext, record: Record, entities: frozenset[EntityKind]
+) -> dict[str, ExternalRef]:
+    return {
         field_name: ctx.lookup_external(ref_kind, getattr(record, field_name)) or ExternalRef(PLACEHOLDER_ID)
         for field_name, ref_kind in REFERENCES[record.kind].items()
         if ref_kind in entities and getattr(record, field_name, "")
     }
+
+
+def _delivery(
+    ctx: PreviewContext,
+    record: Record,
+    entities: frozenset[EntityKind],
+    *,
+    delivery_id: int = 0,
+    version: int = 0,
+    key: str | None = None,
+) -> Delivery:
     external = ctx.lookup_external(record.kind, record.id)
     action = Action.VOID if is_void(record) else Action.UPDATE if external else Action.CREATE
     return Delivery(
-        id=0,
+        id=delivery_id,
         connection_id=ctx.connection_id,
         kind=record.kind,
         record=record,
-        version=0,
+        version=version,
         action=action,
-        idempotency_key=idempotency_key(ctx.connection_id, 0, 0),
+        idempotency_key=key or idempotency_key(ctx.connection_id, 0, 0),
         external=external,
-        references=references,
+        references=_references(ctx, record, entities),
     )
 
 
 def preview_delivery(hub: Hub, shop_id: str, target_name: str, record: Record) -> Delivery:
     """The delivery the engine would hand *target_name* for *record*."""
     target = target_for(hub.core, target_name)
-    return _delivery(_context(hub, shop_id, target_name), record, target.entities)
+    ctx, _ = _context(hub, shop_id, target_name)
+    return _delivery(ctx, record, target.entities)
 
 
-def preview(hub: Hub, shop_id: str, target_name: str, record: Record | None = None) -> list[PreviewDocument]:
-    """Preview documents for *record*, or for the shop's latest records the target takes."""
-    target = target_for(hub.core, target_name)
-    ctx = _context(hub, shop_id, target_name)
-    if record is not None:
-        records = [record]
-    else:
-        with hub.session_factory() as session:
-            rows = session.execute(
-                select(RecordRow.kind, RecordVersionRow.payload)
-                .join(
-                    RecordVersionRow,
-                    (RecordVersionRow.record_id == RecordRow.id)
-                    & (RecordVersionRow.version == RecordRow.current_version),
-                )
-                .where(RecordRow.shop_id == shop_id, RecordRow.kind.in_([k.value for k in target.entities]))
-                .order_by(RecordRow.id.desc())
-                .limit(PREVIEW_LIMIT)
-            ).all()
-        records = [load_record(kind, payload) for kind, payload in reversed(rows)]
-    documents = []
-    for item in records:
-        if item.kind not in target.entities:
+def _latest_records(hub: Hub, shop_id: str, target: Target, limit: int) -> list[Record]:
+    with hub.session_factory() as session:
+        rows = session.execute(
+            select(RecordRow.kind, RecordVersionRow.payload)
+            .join(
+                RecordVersionRow,
+                (RecordVersionRow.record_id == RecordRow.id)
+                & (RecordVersionRow.version == RecordRow.current_version),
+            )
+            .where(RecordRow.shop_id == shop_id, RecordRow.kind.in_([k.value for k in target.entities]))
+            .order_by(RecordRow.id.desc())
+            .limit(limit)
+        ).all()
+    return [load_record(kind, payload) for kind, payload in reversed(rows)]
+
+
+def _pending_deliveries(hub: Hub, ctx: PreviewContext, target: Target, limit: int) -> list[Delivery]:
+    """The connection's open deliveries, in the order the engine sends them, as it would hand
+    them over (real action, external ref, references; a dependency not yet sent shows as
+    ``(new)``). A void of something the target never had is left out: nothing is sent for it."""
+    with hub.session_factory() as session:
+        rows = session.execute(
+            select(
+                DeliveryRow.id,
+                DeliveryRow.version,
+                DeliveryRow.idempotency_key,
+                DeliveryRow.kind,
+                RecordVersionRow.payload,
+            )
+            .join(RecordVersionRow, RecordVersionRow.id == DeliveryRow.record_version_id)
+            .where(
+                DeliveryRow.connection_id == ctx.connection_id, DeliveryRow.status.in_(outbox.OPEN_STATUSES)
+            )
+            .order_by(DeliveryRow.rank, DeliveryRow.id)
+            .limit(limit)
+        ).all()
+    deliveries = []
+    for delivery_id, version, key, kind, payload in rows:
+        try:
+            record = load_record(kind, payload)
+        except RecordValidationError:
+            continue  # stored under older rules: the engine stops it for a person, nothing is sent
+        item = _delivery(ctx, record, target.entities, delivery_id=delivery_id, version=version, key=key)
+        if item.action is Action.VOID and item.external is None:
             continue
+        deliveries.append(item)
+    return deliveries
+
+
+def preview(
+    hub: Hub, shop_id: str, target_name: str, record: Record | None = None, limit: int | None = None
+) -> list[PreviewDocument]:
+    """Preview documents, read-only (nothing claimed, sent or stored):
+
+    * for *record*: its current version as the connection (if any) would send it;
+    * for a shop connected to the target: its pending deliveries (at most *limit*);
+    * otherwise what connecting would send: the shop's latest records (at most *limit*,
+      default 10), as creates.
+    """
+    target = target_for(hub.core, target_name)
+    ctx, connection = _context(hub, shop_id, target_name)
+    if record is not None:
+        deliveries = [_delivery(ctx, record, target.entities)] if record.kind in target.entities else []
+    elif connection is not None:
+        deliveries = _pending_deliveries(hub, ctx, target, limit or PENDING_LIMIT)
+    else:
+        records = _latest_records(hub, shop_id, target, limit or PREVIEW_LIMIT)
+        deliveries = [_delivery(ctx, item, target.entities) for item in records]
+    documents = []
+    for delivery in deliveries:
         doc = hub.host.call_first(
-            "ledgerhub_preview",
-            target_name=target_name,
-            context=ctx,
-            delivery=_delivery(ctx, item, target.entities),
+            "ledgerhub_preview", target_name=target_name, context=ctx, delivery=delivery
         )
         if doc is not None:
             documents.append(doc)

@@ -387,9 +387,13 @@ class Hub:
                 limit=limit,
             )
 
-    def preview(self, shop_id: str, target_name: str, record: Record | None = None) -> list[PreviewDocument]:
-        """What *target_name* would receive for *record* (or the shop's latest records)."""
-        return preview_documents(self, shop_id, target_name, record)
+    def preview(
+        self, shop_id: str, target_name: str, record: Record | None = None, limit: int | None = None
+    ) -> list[PreviewDocument]:
+        """What *target_name* would receive, read-only: for *record*; else, when the shop is
+        connected, for its pending deliveries; else what connecting would send (the latest
+        records, as creates). *limit* caps the documents."""
+        return preview_documents(self, shop_id, target_name, record, limit)
 
     def delivery_for_preview(self, shop_id: str, target_name: str, record: Record) -> Delivery:
         """A :class:`Delivery` of *record* as the engine would build it (nothing stored)."""
