@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.cli.state import fail, state
-from hub.cli.worker import run_worker, start_worker_thread
+from hub.cli.worker import (
+    celery_environment,
+    celery_worker_command,
+    exec_celery,
+    run_worker,
+    start_worker_thread,
+)
 from hub.domain.schemas import parse_kind
 
 if TYPE_CHECKING:
@@ -100,8 +106,21 @@ def serve_app(hub: Hub, host: str, port: int, *, worker: bool, interval: float) 
 @click.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between idle passes.")
 @click.option("--once", is_flag=True, help="One pass until nothing is due, then exit.")
-def worker_command(interval: float, once: bool) -> None:
-    """Run the in-process sync worker in the foreground (Ctrl-C stops)."""
+@click.option(
+    "--celery", is_flag=True, help="Run a Celery worker (BROKER_URL) instead of the in-process loop."
+)
+@click.option("--beat", is_flag=True, help="With --celery: embed the scheduler (run exactly one).")
+@click.option("--concurrency", type=click.IntRange(1), help="With --celery: pool processes.")
+def worker_command(interval: float, once: bool, celery: bool, beat: bool, concurrency: int | None) -> None:
+    """Run the sync worker in the foreground (Ctrl-C stops): the in-process loop, or with
+    ``--celery`` the Celery worker of a vendor deployment."""
+    if (beat or concurrency is not None) and not celery:
+        fail("--beat and --concurrency need --celery", 2)
+    if celery:
+        if once:
+            fail("--once runs the in-process loop; it does not combine with --celery", 2)
+        argv = celery_worker_command(beat=beat, concurrency=concurrency)
+        exec_celery(argv, celery_environment(state().instance))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     try:

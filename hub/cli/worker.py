@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from hub.sync.runtime import Hub
 
 log = logging.getLogger("ledgerhub.worker")
+
+CELERY_APP = "hub.workers.celery_app"
+INSTANCE_ENV = "LEDGERHUB_INSTANCE"
+
+
+def celery_worker_command(
+    *, beat: bool = False, concurrency: int | None = None, loglevel: str = "INFO"
+) -> list[str]:
+    """The command line of a Celery worker for the hub (``--beat``: with the scheduler
+    embedded, for a deployment with exactly one worker machine)."""
+    argv = [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--loglevel", loglevel]
+    if concurrency is not None:
+        argv += ["--concurrency", str(concurrency)]
+    if beat:
+        argv.append("--beat")
+    return argv
+
+
+def celery_environment(instance: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The worker's environment: this one, with ``--instance`` passed on as the variable the
+    Celery worker's configuration reads."""
+    env = dict(os.environ if base is None else base)
+    if instance is not None:
+        env[INSTANCE_ENV] = str(instance)
+    return env
+
+
+def exec_celery(argv: list[str], env: Mapping[str, str]) -> NoReturn:
+    """Replace this process with the Celery worker (signals then reach Celery directly)."""
+    os.execve(argv[0], argv, dict(env))  # noqa: S606 - a fixed argv of our own, no shell involved
 
 
 def run_worker(hub: Hub, stop: threading.Event, interval: float, *, once: bool = False) -> int:
