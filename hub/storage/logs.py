@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from hub.storage.models import DeliveryLogRow
@@ -36,6 +36,12 @@ class LogEntry:
 def add_entry(session: Session, **values: object) -> None:
     """Append one attempt (columns of :class:`DeliveryLogRow` as keyword arguments)."""
     session.add(DeliveryLogRow(**values))
+
+
+def add_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append several attempts (dicts of :func:`add_entry`'s keywords) in one executemany."""
+    if rows:
+        session.execute(insert(DeliveryLogRow.__table__), rows)
 
 
 def entries_query(

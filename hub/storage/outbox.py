@@ -289,6 +289,34 @@ def external_rows(session: Session, connection_id: int, record_ids: list[int]) -
     return found
 
 
+def external_values(
+    *,
+    connection_id: int,
+    record_id: int,
+    target_id: str,
+    data: dict[str, Any],
+    version: int,
+    voided: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns of a new external id, for :func:`insert_externals`."""
+    return {
+        "connection_id": connection_id,
+        "record_id": record_id,
+        "target_id": target_id,
+        "data": data,
+        "version": version,
+        "voided": voided,
+        "updated_at": now,
+    }
+
+
+def insert_externals(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new external ids (from :func:`external_values`) in one executemany."""
+    if rows:
+        session.execute(insert(ExternalIdRow.__table__), rows)
+
+
 def save_external(
     session: Session,
     existing: ExternalIdRow | None,

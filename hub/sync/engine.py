@@ -24,7 +24,7 @@ from hub.storage.models import ConnectionRow, DeliveryRow
 from hub.sync.context import HubConnectionContext, context_for
 from hub.sync.core import Core
 from hub.sync.outbox import backfill_pending, backfill_step
-from hub.sync.outcomes import Outcome, apply_outcome, release_claims
+from hub.sync.outcomes import Outcome, OutcomeBatch, apply_outcome, release_claims
 from hub.sync.prepare import Prepared, prepare_many
 
 
@@ -187,7 +187,7 @@ def _record(
             )
         }
         externals = outbox.external_rows(session, connection.id, [item.row.record_id for item, _ in results])
-        unblocked: set[int] = set()
+        batch = OutcomeBatch(connection.id)
         for item, outcome in results:
             name = apply_outcome(
                 session,
@@ -198,14 +198,13 @@ def _record(
                 outcome,
                 source_id=item.source_id,
                 externals=externals,
-                unblocked=unblocked,
+                batch=batch,
                 duration_ms=duration_ms,
                 secrets=secrets,
                 now=core.now(),
             )
             _tally(report, name)
-        if unblocked:
-            outbox.unblock_many(session, connection.id, unblocked, core.now())
+        batch.write(session, core.now())
     if any(isinstance(outcome, FatalConnectionError) for _, outcome in results):
         report.fatal = True
         ctx.logger.error("connection %s disconnected: %s", ctx.connection_id, connection.status_reason)

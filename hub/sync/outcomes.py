@@ -8,7 +8,9 @@ The engine (push targets) and :class:`~hub.sync.services.Services` (pull targets
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,27 @@ from hub.sync.core import Core
 Outcome = DeliveryResult | BaseException
 
 
+@dataclass
+class OutcomeBatch:
+    """The inserts and releases a batch of outcomes shares, written by :meth:`write` in a few
+    statements (in the same transaction) instead of a few per outcome."""
+
+    connection_id: int
+    unblocked: set[int] = field(default_factory=set)
+    """Delivered records whose waiting deliveries are released."""
+    log_rows: list[dict[str, Any]] = field(default_factory=list)
+    new_externals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """External ids of records delivered for the first time, by record id."""
+
+    def write(self, session: Session, now: datetime) -> None:
+        """Insert the external ids and log rows, release the waiters; then start empty."""
+        outbox.insert_externals(session, list(self.new_externals.values()))
+        logs.add_entries(session, self.log_rows)
+        if self.unblocked:
+            outbox.unblock_many(session, self.connection_id, self.unblocked, now)
+        self.unblocked, self.log_rows, self.new_externals = set(), [], {}
+
+
 def apply_outcome(
     session: Session,
     core: Core,
@@ -42,14 +65,14 @@ def apply_outcome(
     now: datetime,
     source_id: str | None = None,
     externals: Mapping[int, ExternalIdRow] | None = None,
-    unblocked: set[int] | None = None,
+    batch: OutcomeBatch | None = None,
 ) -> str:
     """Record *outcome* for the delivery *row*: external ids, retries, needs-attention, the
     connection's status and one log row. Returns the outcome's name as logged.
 
     *externals* (record id → row, prefetched for a batch) saves a query per outcome. With
-    *unblocked*, a delivered record's id is added to it instead of releasing its waiters here:
-    the caller releases them all in one statement (:func:`hub.storage.outbox.unblock_many`)."""
+    *batch*, the inserts and the release of waiting deliveries are collected there for the
+    caller's :meth:`OutcomeBatch.write` (before its commit)."""
     # Writes wait for the commit: one flush for a whole batch of outcomes, not two per outcome.
     with session.no_autoflush:
         return _apply(
@@ -64,7 +87,7 @@ def apply_outcome(
             now,
             source_id,
             externals,
-            unblocked,
+            batch,
         )
 
 
@@ -80,7 +103,7 @@ def _apply(
     now: datetime,
     source_id: str | None,
     externals: Mapping[int, ExternalIdRow] | None,
-    unblocked: set[int] | None,
+    batch: OutcomeBatch | None,
 ) -> str:
     if source_id is None:
         record_row = session.get(RecordRow, row.record_id)
@@ -91,7 +114,19 @@ def _apply(
             existing = outbox.external_row(session, connection.id, row.record_id)
         else:
             existing = externals.get(row.record_id)
-        if existing is None or existing.version <= row.version:
+        if existing is None and batch is not None:
+            first = batch.new_externals.get(row.record_id)
+            if first is None or first["version"] <= row.version:
+                batch.new_externals[row.record_id] = outbox.external_values(
+                    connection_id=connection.id,
+                    record_id=row.record_id,
+                    target_id=outcome.target_id or (first["target_id"] if first else ""),
+                    data=dict(outcome.data) or (dict(first["data"]) if first else {}),
+                    version=row.version,
+                    voided=action is Action.VOID,
+                    now=now,
+                )
+        elif existing is None or existing.version <= row.version:
             outbox.save_external(
                 session,
                 existing,
@@ -103,10 +138,10 @@ def _apply(
                 voided=action is Action.VOID,
                 now=now,
             )
-        if unblocked is None:
+        if batch is None:
             outbox.unblock(session, connection.id, row.record_id, now)
         else:
-            unblocked.add(row.record_id)
+            batch.unblocked.add(row.record_id)
         # Attribute changes after the last query: one UPDATE per row at commit.
         if row.status in outbox.OPEN_STATUSES:
             if row.backfill:
@@ -126,6 +161,7 @@ def _apply(
             duration_ms=duration_ms,
             target_id=outcome.target_id or "",
             error="; ".join(outcome.warnings),
+            batch=batch,
         )
         return "delivered"
     if row.status not in outbox.OPEN_STATUSES:
@@ -153,7 +189,18 @@ def _apply(
         release(row, outbox.NEEDS_ATTENTION)
         name = "needs_attention" if isinstance(outcome, DeliveryError) else "error"
     row.last_error = text
-    log_attempt(session, connection, row, source_id, action, name, now, duration_ms=duration_ms, error=text)
+    log_attempt(
+        session,
+        connection,
+        row,
+        source_id,
+        action,
+        name,
+        now,
+        duration_ms=duration_ms,
+        error=text,
+        batch=batch,
+    )
     return name
 
 
@@ -220,10 +267,10 @@ def log_attempt(
     duration_ms: int = 0,
     target_id: str = "",
     error: str = "",
+    batch: OutcomeBatch | None = None,
 ) -> None:
-    """Append one row to the per-plugin delivery log."""
-    logs.add_entry(
-        session,
+    """Append one row to the per-plugin delivery log (to *batch*'s rows if given)."""
+    values: dict[str, Any] = dict(
         at=now,
         connection_id=connection.id,
         plugin=connection.target_name,
@@ -239,3 +286,7 @@ def log_attempt(
         target_id=target_id,
         error=error,
     )
+    if batch is None:
+        logs.add_entry(session, **values)
+    else:
+        batch.log_rows.append(values)
