@@ -147,7 +147,9 @@ class Target(ABC):
     countries: ClassVar[frozenset[str] | None] = None
     """ISO country codes where it is offered; ``None`` means everywhere."""
     settings_schema: ClassVar[type[Schema]]
-    """marshmallow schema of the connection settings; the UI renders its form from it."""
+    """marshmallow schema of the connection settings; the UI renders its form from it. Settings
+    are stored as the schema loads them; fields marked ``metadata={"secret": True}`` (or widget
+    ``"password"``) are stored encrypted, never shown back, and read clear in ``ctx.settings``."""
     delivery_mode: ClassVar[DeliveryMode] = DeliveryMode.PUSH
     batch_size: ClassVar[int] = 50
     """How many deliveries the engine hands over in one batch at most."""
