@@ -99,6 +99,7 @@ def test_card_offers_export_now_and_zip(app: Flask, connection_id: int) -> None:
     export_now, download = urls(connection_id)
     assert export_now in html and "Export now" in html
     assert download in html and "Download as ZIP" in html
+    assert "Send now" not in html  # the target's own POST action replaces the generic button
 
 
 def test_export_now_writes_the_pending_rows(app: Flask, csv_hub: Hub, records: list[Any],

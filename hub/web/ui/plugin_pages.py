@@ -56,7 +56,7 @@ def plugin_links(card: Any) -> tuple[tuple[str, str, str], ...]:
     """Extra buttons for a connected card: (label, url, method).
 
     The income-account page for a target with an ``income_accounts`` mapping, "Send now" for
-    push targets, and whatever the target lists in an optional ``ui_actions`` attribute:
+    push targets that list no POST action of their own, and whatever the target lists in an optional ``ui_actions`` attribute:
     ``(label, endpoint, method)`` of its own blueprint's views, which take ``shop_id`` and
     ``connection_id``.
     """
@@ -67,9 +67,12 @@ def plugin_links(card: Any) -> tuple[tuple[str, str, str], ...]:
     links: list[tuple[str, str, str]] = []
     if mapped_items(target) is not None:
         links.append(("Income accounts", url_for("qbo_flow.income_accounts", **ids), "get"))
-    if str(target.delivery_mode) == "push":
+    actions = tuple(getattr(target, "ui_actions", ()))
+    # A target with a POST action of its own ("Export now") gets that instead of "Send now".
+    has_own_send = any(str(method).lower() == "post" for _, _, method in actions)
+    if str(target.delivery_mode) == "push" and not has_own_send:
         links.append(("Send now", url_for("accounting.sync_now", **ids), "post"))
-    for label, endpoint, method in getattr(target, "ui_actions", ()):
+    for label, endpoint, method in actions:
         if endpoint in current_app.view_functions:
             links.append((str(label), url_for(endpoint, **ids), str(method).lower()))
     return tuple(links)
