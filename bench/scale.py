@@ -167,7 +167,10 @@ def build_template(name: str, shops: int, repair_orders: int, latency_ms: float,
     core = make_core(url, secret, instance)
     per_shop = ingest_template_shop(core, url, repair_orders, latency_ms)
     core.session_factory.kw["bind"].dispose()
+    ingested = time.perf_counter()
     clone_template_shop(engine, shops - 1)
+    print(f"template: shop 0 ingested in {ingested - started:.1f}s, copied in "
+          f"{time.perf_counter() - ingested:.1f}s", flush=True)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE bench_meta (size VARCHAR(100), secret VARCHAR(100))"))
         conn.execute(text("INSERT INTO bench_meta VALUES (:s, :k)"), {"s": marker, "k": secret})
