@@ -30,7 +30,7 @@ lint: install
 test: install browser
 	$(VENV)/bin/ruff check hub plugins tests bench
 	$(PY) -m pytest -n 2 --dist loadgroup
-	LEDGERHUB_TEST_DATABASE_URL=postgresql+psycopg://127.0.0.1/test $(PY) -m pytest -n 2 --dist loadgroup -m "not browser"
+	LEDGERHUB_TEST_DATABASE_URL=postgresql+psycopg://127.0.0.1/test $(PY) -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) instance demo-output test-artifacts
