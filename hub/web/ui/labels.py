@@ -46,7 +46,8 @@ START_MODES: dict[str, tuple[str, str]] = {
     "history": (
         "All existing data",
         "Every record already in the hub is sent too. This can take very long (hours for a busy "
-        "shop), and it overwrites what QuickBooks holds for those records and that period.",
+        "shop), and it overwrites what QuickBooks holds for those records and that period: an "
+        "invoice already there with the same number is updated, never duplicated.",
     ),
 }
 
