@@ -1,6 +1,6 @@
 """Engine micro-benchmark: ingest records/s and sync deliveries/s, SQLite and PostgreSQL.
 
-    .venv/bin/python bench/engine.py                       # both databases, 40 repair orders x 3 shops
+    .venv/bin/python bench/engine.py                       # both databases, 4 shops x 120 repair orders
     .venv/bin/python bench/engine.py --db sqlite --repair-orders 80 --profile sync
 
 Generated history goes through the real ingest, then the real engine (``run_batch``) drains the
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run each database, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
-    parser.add_argument("--shops", type=int, default=3)
-    parser.add_argument("--repair-orders", type=int, default=40)
+    parser.add_argument("--shops", type=int, default=4)
+    parser.add_argument("--repair-orders", type=int, default=120)
     parser.add_argument("--profile", default="", choices=["", "ingest", "sync-batch", "sync-single"])
     args = parser.parse_args(argv)
     # The fake target waits on QBO's per-realm limits; this measures the hub, not the limiter.
