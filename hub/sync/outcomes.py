@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.domain.kinds import REFERENCES
 from hub.errors import (
     DeliveryError,
     FatalConnectionError,
@@ -29,6 +30,8 @@ from hub.sync.context import redact
 from hub.sync.core import Core
 
 Outcome = DeliveryResult | BaseException
+_REFERENCED_KINDS = frozenset(kind.value for refs in REFERENCES.values() for kind in refs.values())
+"""Kinds another kind references: only their deliveries can have others waiting on them."""
 
 
 @dataclass
@@ -138,10 +141,11 @@ def _apply(
                 voided=action is Action.VOID,
                 now=now,
             )
-        if batch is None:
-            outbox.unblock(session, connection.id, row.record_id, now)
-        else:
-            batch.unblocked.add(row.record_id)
+        if row.kind in _REFERENCED_KINDS:  # nothing waits on a payment: no statement for it
+            if batch is None:
+                outbox.unblock(session, connection.id, row.record_id, now)
+            else:
+                batch.unblocked.add(row.record_id)
         # Attribute changes after the last query: one UPDATE per row at commit.
         if row.status in outbox.OPEN_STATUSES:
             if row.backfill:
