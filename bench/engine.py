@@ -98,7 +98,7 @@ def _profiled(profile: bool, fn: Any) -> Any:
         return fn()
     profiler = cProfile.Profile()
     result = profiler.runcall(fn)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
     return result
 
 

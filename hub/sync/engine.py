@@ -134,7 +134,8 @@ def _deliver_group(
         ):
             return False  # lease lost (we were too slow): leave the rest to its new holder
         rows = session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids)).order_by(DeliveryRow.id))
-        prepared = prepare_many(session, core, connection, target, rows, core.now())
+        # The action is saved with the outcome: one UPDATE per delivery fewer.
+        prepared = prepare_many(session, core, connection, target, rows, core.now(), save_action=False)
     if not prepared:
         return True
     deliveries = [p.delivery for p in prepared]
@@ -189,11 +190,13 @@ def _record(
         externals = outbox.external_rows(session, connection.id, [item.row.record_id for item, _ in results])
         batch = OutcomeBatch(connection.id)
         for item, outcome in results:
+            row = rows[item.row.id]
+            row.action = item.delivery.action.value
             name = apply_outcome(
                 session,
                 core,
                 connection,
-                rows[item.row.id],
+                row,
                 item.delivery.action,
                 outcome,
                 source_id=item.source_id,

@@ -151,10 +151,13 @@ def prepare_many(
     target: Target,
     rows: Iterable[DeliveryRow],
     now: datetime,
+    *,
+    save_action: bool = True,
 ) -> list[Prepared]:
     """Build the :class:`Delivery` of each claimed row, in order, or settle a row here:
     superseded by a newer version, waiting for a referenced record, or a void of something
-    the target never had. Reads are batched per call, not per row."""
+    the target never had. Reads are batched per call, not per row. *save_action*: write each
+    row's action now (a pull client's claim); the engine saves it with the outcome instead."""
     rows = list(rows)
     if not rows:
         return []
@@ -192,7 +195,9 @@ def prepare_many(
     del records, versions
     prepared = []
     for row, record_row, record in decoded:
-        item = _prepare_one(session, core, connection, target, row, record_row, record, lookups, now)
+        item = _prepare_one(
+            session, core, connection, target, row, record_row, record, lookups, now, save_action
+        )
         if item is not None:
             prepared.append(item)
     return prepared
@@ -208,6 +213,7 @@ def _prepare_one(
     record: Record,
     lookups: _Lookups,
     now: datetime,
+    save_action: bool,
 ) -> Prepared | None:
     references: dict[str, ExternalRef] = {}
     for field_name, ref_kind in REFERENCES[record.kind].items():
@@ -249,7 +255,8 @@ def _prepare_one(
             return None
     else:
         action = Action.UPDATE if external is not None else Action.CREATE
-    row.action = action.value
+    if save_action:
+        row.action = action.value
     delivery = Delivery(
         id=row.id,
         connection_id=connection.id,
