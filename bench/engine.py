@@ -102,7 +102,9 @@ def _profiled(profile: bool, fn: Any) -> Any:
     return result
 
 
-def run(kind: str, shops: int, repair_orders: int, tmp: Path, profile: str) -> dict[str, float]:
+def run(
+    kind: str, shops: int, repair_orders: int, tmp: Path, profile: str, validated: bool
+) -> dict[str, float]:
     """Ingest *shops* histories, then drain each target; the rates."""
     url, pg_name = _database(kind, tmp)
     try:
@@ -125,7 +127,12 @@ def run(kind: str, shops: int, repair_orders: int, tmp: Path, profile: str) -> d
                 for start in range(0, len(history), INGEST_CHUNK):
                     with core.session_factory.begin() as session:
                         ingest_records(
-                            session, core.targets, shop.id, history[start : start + INGEST_CHUNK], core.now()
+                            session,
+                            core.targets,
+                            shop.id,
+                            history[start : start + INGEST_CHUNK],
+                            core.now(),
+                            validated=validated,
                         )
 
         started = time.perf_counter()
@@ -168,13 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shops", type=int, default=4)
     parser.add_argument("--repair-orders", type=int, default=120)
     parser.add_argument("--profile", default="", choices=["", "ingest", "sync-batch", "sync-single"])
+    parser.add_argument(
+        "--validated",
+        action="store_true",
+        help="ingest as the API does: records already checked by load_record",
+    )
     args = parser.parse_args(argv)
     # The fake target waits on QBO's per-realm limits; this measures the hub, not the limiter.
     os.environ.setdefault("LEDGERHUB_RATELIMIT_TIME_SCALE", "100000")
     print(f"{'database':>10} {'records':>7} {'ingest/s':>9} {'batch sync/s':>12} {'one-by-one/s':>12}")
     with tempfile.TemporaryDirectory(prefix="ledgerhub-bench-engine-") as tmpdir:
         for kind in [k.strip() for k in args.db.split(",") if k.strip()]:
-            r = run(kind, args.shops, args.repair_orders, Path(tmpdir), args.profile)
+            r = run(kind, args.shops, args.repair_orders, Path(tmpdir), args.profile, args.validated)
             print(
                 f"{kind:>10} {r['records']:>7} {r['ingest']:>9.0f} {r[fake_target.TARGET_NAME]:>12.0f} "
                 f"{r[OneByOneTarget.name]:>12.0f}   ({r[f'{fake_target.TARGET_NAME}:n']} and "
