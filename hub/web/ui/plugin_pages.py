@@ -56,9 +56,9 @@ def plugin_links(card: Any) -> tuple[tuple[str, str, str], ...]:
     """Extra buttons for a connected card: (label, url, method).
 
     The income-account page for a target with an ``income_accounts`` mapping, "Send now" for
-    push targets that list no POST action of their own, and whatever the target lists in an optional ``ui_actions`` attribute:
-    ``(label, endpoint, method)`` of its own blueprint's views, which take ``shop_id`` and
-    ``connection_id``.
+    push targets that list no POST action of their own, and whatever the target lists in an
+    optional ``ui_actions`` attribute: ``(label, endpoint, method)`` of its own blueprint's
+    views, which take ``shop_id`` and ``connection_id``.
     """
     if card.connection is None:
         return ()
