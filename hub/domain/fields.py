@@ -70,7 +70,7 @@ class BoundedDecimal(fields.Decimal):
             raise self.make_error("invalid", input=value)
         if not num.is_finite():
             raise self.make_error("special")
-        if abs(num) >= MAGNITUDE_LIMIT:
+        if _too_large(num):
             raise self.make_error("too_large", limit=MAGNITUDE_LIMIT, input=value)
         if not _has_at_most_places(num, self.max_places):
             raise self.make_error("places", places=self.max_places, input=value)
@@ -86,6 +86,16 @@ class BoundedDecimal(fields.Decimal):
         if value is None:
             return None
         return format_decimal(value, self.min_places)
+
+
+def _too_large(num: Decimal) -> bool:
+    # Compare exponents before arithmetic: abs() of "1e999999999" would raise decimal.Overflow.
+    if num.adjusted() > MAGNITUDE_LIMIT.adjusted():
+        return True
+    try:
+        return abs(num) >= MAGNITUDE_LIMIT
+    except decimal.DecimalException:
+        return True
 
 
 def _has_at_most_places(num: Decimal, places: int) -> bool:

@@ -14,8 +14,15 @@ from hub.domain.records import Record, Shop
 from hub.domain.schemas import dump_record, load_record
 from hub.errors import RecordValidationError
 
+#: Numeric strings whose exponent is far outside decimal's context ("1e999999999").
+HUGE_EXPONENTS = st.builds(
+    lambda mantissa, exponent: f"{mantissa}e{exponent}",
+    st.integers(-99, 99),
+    st.integers(-(10**12), 10**12) | st.sampled_from([999999999, -999999999, 1000000]),
+)
+
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40) | HUGE_EXPONENTS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
