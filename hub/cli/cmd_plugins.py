@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hub.cli.cmd_ops import parse_record_ref
-from hub.cli.loopback import LoopbackRedirect
+from hub.cli.loopback import DEFAULT_CALLBACK_PORT, LoopbackRedirect
 from hub.cli.state import fail, state
 from hub.domain.schemas import parse_kind
 from hub.errors import ConfigurationError, HubError
@@ -70,13 +70,23 @@ def _report_configuration_error(exc: ConfigurationError) -> None:
     help="forward: only records from now on; history: also everything stored so far.",
 )
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the browser step.")
+@click.option(
+    "--callback-port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_CALLBACK_PORT,
+    show_default=True,
+    help="Loopback port of the OAuth redirect http://127.0.0.1:PORT/callback; that URI must be "
+    "registered with the target's app (e.g. the Intuit app's redirect URIs).",
+)
 def connect_command(
-    plugin: str, shop_id: str, pairs: tuple[str, ...], start_mode: str, timeout: float
+    plugin: str, shop_id: str, pairs: tuple[str, ...], start_mode: str, timeout: float,
+    callback_port: int,
 ) -> None:
     """Connect shop --shop to target PLUGIN without the UI.
 
     Targets that need a browser step (OAuth) print a URL to open; the answer comes back to a
-    temporary server on 127.0.0.1 and the connection completes by itself.
+    temporary server on http://127.0.0.1:8976/callback (see --callback-port) and the connection
+    completes by itself.
     """
     hub = state().hub
     target = hub.targets.get(plugin)
@@ -86,7 +96,9 @@ def connect_command(
     try:
         connection_id = hub.connect(shop_id, plugin, settings, start_mode)
         if target.needs_authorization:
-            with LoopbackRedirect() as loopback:
+            with _listen(callback_port) as loopback:
+                click.echo(f"Redirect URI: {loopback.redirect_uri} (it must be registered with the "
+                           f"{target.title} app)")
                 url = hub.begin_authorization(connection_id, loopback.redirect_uri)
                 click.echo(f"Open this URL in a browser to let LedgerHub use {target.title}:\n\n  {url}\n")
                 click.echo(f"Waiting for the answer on {loopback.redirect_uri} …")
@@ -106,6 +118,14 @@ def connect_command(
         f"Connected shop {shop_id} to {target.title} (connection {connection_id}, {start_mode}): "
         f"{hub.connection_status(connection_id)}"
     )
+
+
+def _listen(port: int) -> LoopbackRedirect:
+    try:
+        return LoopbackRedirect(port)
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port} for the OAuth redirect ({exc.strerror}); "
+             "free it or pass --callback-port with another registered port", 1)
 
 
 @click.command("preview")

@@ -9,6 +9,14 @@ from urllib.parse import parse_qsl, urlparse
 
 CALLBACK_PATH = "/callback"
 
+#: Fixed so ``http://127.0.0.1:8976/callback`` can be registered with the Intuit app in advance.
+DEFAULT_CALLBACK_PORT = 8976
+
+
+def loopback_redirect_uri(port: int) -> str:
+    """``http://127.0.0.1:<port>/callback``: what ``ledgerhub connect`` asks the answer to go to."""
+    return f"http://127.0.0.1:{port}{CALLBACK_PATH}"
+
 _PAGE = (
     b"<!doctype html><meta charset=utf-8><title>LedgerHub</title>"
     b"<p>LedgerHub received the answer. You can close this window and return to the terminal."
@@ -16,10 +24,11 @@ _PAGE = (
 
 
 class LoopbackRedirect:
-    """Listen on a free loopback port; :attr:`redirect_uri` goes into the authorization URL and
-    :meth:`wait` returns the query parameters of the first request to it."""
+    """Listen on loopback *port* (0: a free one); :attr:`redirect_uri` goes into the authorization
+    URL and :meth:`wait` returns the query parameters of the first request to it. A busy port
+    raises :class:`OSError`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._params: dict[str, str] | None = None
         self._received = threading.Event()
         receiver = self
@@ -40,7 +49,7 @@ class LoopbackRedirect:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 """The callback carries a one-time code: keep it out of the terminal."""
 
-        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        self._server = HTTPServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="ledgerhub-oauth-callback", daemon=True
         )
@@ -48,7 +57,7 @@ class LoopbackRedirect:
     @property
     def redirect_uri(self) -> str:
         """``http://127.0.0.1:<port>/callback``."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}{CALLBACK_PATH}"
+        return loopback_redirect_uri(self._server.server_address[1])
 
     def __enter__(self) -> LoopbackRedirect:
         self._thread.start()

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import click
 
-from ledgerhub_qbo_sandbox.server import SandboxServer
+from ledgerhub_qbo_sandbox.server import DEFAULT_REDIRECT_URIS, SandboxServer
+
+#: Where ``ledgerhub connect`` receives the OAuth answer by default (its --callback-port 8976).
+CONNECT_REDIRECT_URI = "http://127.0.0.1:8976/callback"
+
+
+def registered_redirect_uris(extra: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+    """The redirect URIs the command registers: the defaults, ``ledgerhub connect``'s, then *extra*."""
+    return tuple(dict.fromkeys((*DEFAULT_REDIRECT_URIS, CONNECT_REDIRECT_URI, *extra)))
 
 
 @click.command("qbo-sandbox")
@@ -45,7 +53,8 @@ from ledgerhub_qbo_sandbox.server import SandboxServer
     "--redirect-uri",
     "redirect_uris",
     multiple=True,
-    help="Redirect URI to register for the app (repeatable).",
+    help=f"Another redirect URI to register for the app (repeatable); {CONNECT_REDIRECT_URI} "
+    "(ledgerhub connect's default) and http://127.0.0.1/callback are always registered.",
 )
 @click.option(
     "--fault",
@@ -65,14 +74,13 @@ def qbo_sandbox(
     faults: tuple[str, ...],
 ) -> None:
     """Run a local QuickBooks Online sandbox (OAuth 2 and the v3 API) until interrupted."""
-    options = {"redirect_uris": redirect_uris} if redirect_uris else {}
     server = SandboxServer(
         port=port,
         time_scale=time_scale,
         auto_approve=auto_approve,
         country=country.upper(),
         tax_rate=tax_rate,
-        **options,
+        redirect_uris=registered_redirect_uris(redirect_uris),
     )
     settings = dict(fault.partition("=")[::2] for fault in faults)
     try:
