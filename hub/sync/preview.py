@@ -117,9 +117,12 @@ def _delivery(
     entities: frozenset[EntityKind],
     *,
     delivery_id: int = 0,
+    record_row_id: int = 0,
     version: int = 0,
     key: str | None = None,
 ) -> Delivery:
+    """The delivery as the engine would build it; without *key*, the engine's key for
+    (connection, *record_row_id*, *version*)."""
     external = ctx.lookup_external(record.kind, record.id)
     action = Action.VOID if is_void(record) else Action.UPDATE if external else Action.CREATE
     return Delivery(
@@ -129,23 +132,45 @@ def _delivery(
         record=record,
         version=version,
         action=action,
-        idempotency_key=key or idempotency_key(ctx.connection_id, 0, 0),
+        idempotency_key=key or idempotency_key(ctx.connection_id, record_row_id, version),
         external=external,
         references=_references(ctx, record, entities),
     )
 
 
+def _stored_version(hub: Hub, shop_id: str, record: Record) -> tuple[int, int]:
+    """(records.id, current version) of *record* in the shop, or (0, 0) if it is not stored."""
+    with hub.session_factory() as session:
+        row = session.execute(
+            select(RecordRow.id, RecordRow.current_version).where(
+                RecordRow.shop_id == shop_id,
+                RecordRow.kind == record.kind.value,
+                RecordRow.source_id == record.id,
+            )
+        ).first()
+    return (row[0], row[1]) if row is not None else (0, 0)
+
+
+def _record_delivery(
+    hub: Hub, shop_id: str, ctx: PreviewContext, record: Record, entities: frozenset[EntityKind]
+) -> Delivery:
+    row_id, version = _stored_version(hub, shop_id, record)
+    return _delivery(ctx, record, entities, record_row_id=row_id, version=version)
+
+
 def preview_delivery(hub: Hub, shop_id: str, target_name: str, record: Record) -> Delivery:
-    """The delivery the engine would hand *target_name* for *record*."""
+    """The delivery the engine would hand *target_name* for *record*: its current version,
+    the engine's idempotency key and the connection's external ref (so an update shows as one)."""
     target = target_for(hub.core, target_name)
     ctx, _ = _context(hub, shop_id, target_name)
-    return _delivery(ctx, record, target.entities)
+    return _record_delivery(hub, shop_id, ctx, record, target.entities)
 
 
-def _latest_records(hub: Hub, shop_id: str, target: Target, limit: int) -> list[Record]:
+def _latest_records(hub: Hub, shop_id: str, target: Target, limit: int) -> list[tuple[int, int, Record]]:
+    """(records.id, current version, record) of the shop's latest records the target takes."""
     with hub.session_factory() as session:
         rows = session.execute(
-            select(RecordRow.kind, RecordVersionRow.payload)
+            select(RecordRow.id, RecordRow.current_version, RecordRow.kind, RecordVersionRow.payload)
             .join(
                 RecordVersionRow,
                 (RecordVersionRow.record_id == RecordRow.id)
@@ -155,7 +180,9 @@ def _latest_records(hub: Hub, shop_id: str, target: Target, limit: int) -> list[
             .order_by(RecordRow.id.desc())
             .limit(limit)
         ).all()
-    return [load_record(kind, payload) for kind, payload in reversed(rows)]
+    return [
+        (row_id, version, load_record(kind, payload)) for row_id, version, kind, payload in reversed(rows)
+    ]
 
 
 def _pending_deliveries(hub: Hub, ctx: PreviewContext, target: Target, limit: int) -> list[Delivery]:
@@ -204,12 +231,19 @@ def preview(
     target = target_for(hub.core, target_name)
     ctx, connection = _context(hub, shop_id, target_name)
     if record is not None:
-        deliveries = [_delivery(ctx, record, target.entities)] if record.kind in target.entities else []
+        deliveries = (
+            [_record_delivery(hub, shop_id, ctx, record, target.entities)]
+            if record.kind in target.entities
+            else []
+        )
     elif connection is not None:
         deliveries = _pending_deliveries(hub, ctx, target, limit or PENDING_LIMIT)
     else:
         records = _latest_records(hub, shop_id, target, limit or PREVIEW_LIMIT)
-        deliveries = [_delivery(ctx, item, target.entities) for item in records]
+        deliveries = [
+            _delivery(ctx, item, target.entities, record_row_id=row_id, version=version)
+            for row_id, version, item in records
+        ]
     documents = []
     for delivery in deliveries:
         doc = hub.host.call_first(
