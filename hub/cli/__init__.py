@@ -15,6 +15,7 @@ from hub import __version__
 from hub.cli.cmd_ops import init_command, logs_command, serve_command, sync_command, worker_command
 from hub.cli.cmd_plugins import connect_command, plugins_command, preview_command
 from hub.cli.cmd_records import import_command, shop_group
+from hub.cli.cmd_users import operator_group, user_group
 from hub.cli.demo import demo_command
 from hub.cli.state import CliState
 from hub.plugin.manager import PluginHost
@@ -31,7 +32,10 @@ CORE_COMMANDS: tuple[click.Command, ...] = (
     connect_command,
     demo_command,
     shop_group,
+    operator_group,
 )
+
+shop_group.add_command(user_group)
 
 
 def build_cli(state: CliState | None = None) -> click.Group:

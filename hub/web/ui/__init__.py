@@ -89,9 +89,11 @@ def init_ui(app: Flask, hub: Any) -> None:
     """Register the settings UI on *app*, backed by the Hub facade *hub*."""
     from hub.web import auth
     from hub.web.ui import accounting, admin, qbo_flow, ro_info, sync_log
+    from hub.web.ui.operators import OPERATORS_ENV, configured_operators
     from hub.web.ui.templating import register_template_helpers
 
     _session_settings(app, hub)
+    app.config[OPERATORS_ENV] = configured_operators(app.config)
     if not app.secret_key:
         # The Fernet key is as secret as a session key gets, and already per installation.
         app.secret_key = getattr(getattr(hub, "config", None), "secret_key", None)

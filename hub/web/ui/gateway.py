@@ -76,9 +76,10 @@ def hub_of(app: Flask | None = None) -> Any:
 def authenticate(app: Flask, email: str, password: str) -> Account | None:
     """Check *email* and *password*: an operator from the app config, else a shop user."""
     operators: Mapping[str, str] = app.config.get("LEDGERHUB_OPERATORS") or {}
-    if email in operators:
-        if check_password_hash(operators[email], password):
-            return Account(email=email, shop_id="", operator=True)
+    key = email.strip().lower()
+    if key in operators:
+        if check_password_hash(operators[key], password):
+            return Account(email=key, shop_id="", operator=True)
         return None
     if not email or not password:
         return None
