@@ -87,8 +87,12 @@ def _declaration_problems(target: Target) -> list[str]:
                         f"got {schema!r}")
     if not isinstance(target.delivery_mode, DeliveryMode):
         problems.append(f"delivery_mode must be a DeliveryMode, got {target.delivery_mode!r}")
-    if not isinstance(target.batch_size, int) or isinstance(target.batch_size, bool) or target.batch_size < 1:
-        problems.append(f"batch_size must be a positive int, got {target.batch_size!r}")
+    # A pull target may declare 0: its remote client alone claims work and feeds the backfill.
+    least = 0 if target.delivery_mode is DeliveryMode.PULL else 1
+    size = target.batch_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < least:
+        problems.append(f"batch_size must be an int of at least {least} for a {target.delivery_mode} "
+                        f"target, got {size!r}")
     if not isinstance(target.needs_authorization, bool):
         problems.append(f"needs_authorization must be a bool, got {target.needs_authorization!r}")
     elif target.needs_authorization:

@@ -220,7 +220,8 @@ def _broken(**attributes: Any) -> Target:
         ({"title": ""}, "title must be a non-empty string"),
         ({"name": "Tally Books"}, "name must be a lowercase identifier"),
         ({"countries": frozenset({"usa"})}, "countries must be None or a frozenset of ISO codes"),
-        ({"batch_size": 0}, "batch_size must be a positive int"),
+        ({"batch_size": 0}, "batch_size must be an int of at least 1 for a push target, got 0"),
+        ({"batch_size": True}, "batch_size must be an int"),
         ({"needs_authorization": True}, "authorization_url is not implemented"),
         ({"unavailable_reason": lambda self, shop: 0}, "unavailable_reason must return None or words"),
         ({"unavailable_reason": lambda self, shop: 1 / 0}, "unavailable_reason raised for a US shop"),
@@ -267,6 +268,31 @@ def test_a_plugin_with_a_misspelt_hook_fails_the_check() -> None:
     plugin = Misspelt()
     with pytest.raises(TargetContractError, match="does not load.*ledgerhub_preveiw"):
         check_target(plugin.target, plugin=plugin)
+
+
+def _installed_targets() -> list[Any]:
+    params = []
+    for ep in entry_points(group="ledgerhub"):
+        plugin = ep.load()
+        params += [pytest.param(p.values[0], plugin, id=p.id) for p in target_params(plugin)]
+    return params
+
+
+@pytest.mark.parametrize(("target", "plugin"), _installed_targets())
+def test_every_installed_target_keeps_the_contract(target: Target, plugin: object) -> None:
+    check_target(target, plugin=plugin)
+
+
+def test_the_pytest_plugin_is_registered_and_its_fixtures_are_prefixed(
+    request: pytest.FixtureRequest, shop: Shop, ledgerhub_shop: Shop
+) -> None:
+    import hub.testing
+
+    assert request.config.pluginmanager.get_plugin("ledgerhub") is hub.testing
+    fixtures = {name for name, value in vars(hub.testing).items()
+                if type(value).__name__ == "FixtureFunctionDefinition"}
+    assert fixtures == {"ledgerhub_shop", "ledgerhub_factory"}
+    assert shop is not ledgerhub_shop  # the repo's own ``shop`` fixture is untouched
 
 
 # --- real hubs ----------------------------------------------------------------------------------
