@@ -13,6 +13,7 @@ from hub.cli.loopback import DEFAULT_CALLBACK_PORT, LoopbackRedirect
 from hub.cli.state import fail, state
 from hub.domain.schemas import parse_kind
 from hub.errors import ConfigurationError, HubError
+from hub.plugin.manager import BLOCKED_MESSAGE
 
 
 @click.command("plugins")
@@ -31,6 +32,9 @@ def plugins_command(as_json: bool) -> None:
         countries = ", ".join(row["countries"]) if row["countries"] is not None else "all countries"
         entities = ", ".join(row["entities"]) or "-"
         click.echo(f"{row['name']:<16} {row['version'] or '-':<8} {row['title']}")
+        if row["error"] == BLOCKED_MESSAGE:
+            click.secho(f"{'':<16} {BLOCKED_MESSAGE} (not loaded)", fg="yellow")
+            continue
         if row["entities"]:
             click.echo(f"{'':<16} entities: {entities}; countries: {countries}")
         else:

@@ -4,6 +4,7 @@ and the hub never handing a target a kind it did not declare."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -119,10 +120,63 @@ def test_blocking_by_configuration(entry_points_dir: Path, monkeypatch: pytest.M
                                 instance_path=entry_points_dir)
     assert config.blocked_plugins == frozenset({"crashes", "missing"})
     host = build_plugin_manager(blocked=config.blocked_plugins)
-    assert set(host.plugins) == {"good"}
+    assert host.pm.get_plugin("crashes") is None and host.pm.get_plugin("missing") is None
+    assert {name for name, info in host.plugins.items() if not info.blocked} == {"good"}
+    # Blocked is not a failure (error stays None) but is shown where load errors are.
+    assert all(host.plugins[n].blocked and host.plugins[n].error is None for n in ("crashes", "missing"))
     monkeypatch.setenv("LEDGERHUB_BLOCK_PLUGINS", "good")
     cli_host = CliState().host
-    assert "good" not in cli_host.plugins and "crashes" in cli_host.plugins
+    assert cli_host.plugins["good"].blocked and cli_host.pm.get_plugin("good") is None
+    assert "needs libfoo 2.0" in (cli_host.plugins["crashes"].error or "")
+
+
+def test_ledgerhub_plugins_lists_a_blocked_plugin_as_blocked(entry_points_dir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERHUB_BLOCK_PLUGINS", "good")
+    cli = build_cli(CliState())
+    rows = {row["name"]: row for row in json.loads(CliRunner().invoke(cli, ["plugins", "--json"]).output)}
+    assert set(rows["good"]) == {"name", "title", "version", "entities", "countries", "error"}
+    assert rows["good"]["error"] == "blocked by LEDGERHUB_BLOCK_PLUGINS"
+    assert "narrow" not in rows
+    table = CliRunner().invoke(cli, ["plugins"]).output
+    assert "blocked by LEDGERHUB_BLOCK_PLUGINS (not loaded)" in table
+
+
+class SecretEcho:
+    @hookimpl
+    def ledgerhub_targets(self) -> list[Any]:
+        return [FakeBooks()]
+
+    @hookimpl
+    def ledgerhub_configure(self, config: Any) -> None:
+        return None
+
+
+def test_tracing_logs_hook_names_plugins_and_durations_but_no_values(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LEDGERHUB_TRACE_PLUGINS", "1")
+    host = build_plugin_manager(load_entrypoints=False, extra_plugins=[("echo", SecretEcho())])
+    caplog.set_level(logging.DEBUG, logger="ledgerhub.plugins.trace")
+    secret = {"qbo_client_secret": "s3cr3t-value"}
+    host.call_each("ledgerhub_configure", config=secret)
+    host.pm.hook.ledgerhub_configure(config=secret)  # through pluggy's own monitoring
+    assert set(host.collect_targets()) == {"fake"}
+    traced = [r for r in caplog.records if r.name == "ledgerhub.plugins.trace"]
+    finished = [r.getMessage() for r in traced if r.levelno == logging.INFO]
+    assert len([m for m in finished if m.startswith("hook ledgerhub_configure [echo] (config: dict)")]) == 2
+    assert any(m.startswith("hook ledgerhub_targets [echo] ()") and m.endswith(" ms") for m in finished)
+    assert all("s3cr3t" not in r.getMessage() for r in caplog.records)
+
+
+def test_no_tracing_unless_asked(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("LEDGERHUB_TRACE_PLUGINS", raising=False)
+    host = build_plugin_manager(load_entrypoints=False, extra_plugins=[("echo", SecretEcho())])
+    caplog.set_level(logging.DEBUG, logger="ledgerhub.plugins.trace")
+    host.collect_targets()
+    host.pm.hook.ledgerhub_configure(config={})
+    assert host.tracer is None
+    assert not [r for r in caplog.records if r.name == "ledgerhub.plugins.trace"]
 
 
 def test_the_hub_never_hands_a_target_a_kind_it_did_not_declare(hub: Hub, shop: Shop,
