@@ -186,6 +186,9 @@ def logs_command(
     entries = hub.log_entries(
         plugin=plugin, shop_id=shop_id, record=ref, since=after, status=status, limit=limit
     )
+    if plugin and plugin not in hub.targets and not entries:
+        installed = ", ".join(sorted(hub.targets)) or "none"
+        fail(f"no target named {plugin!r}; installed: {installed}", 2)
     if as_json:
         for entry in entries:
             click.echo(json.dumps({f: getattr(entry, f) for f in entry.__dataclass_fields__}, default=str))

@@ -58,7 +58,8 @@ def _report_configuration_error(exc: ConfigurationError) -> None:
     click.secho(f"Error: {exc}", fg="red", err=True)
     for field, messages in exc.errors.items():
         for message in messages:
-            click.echo(f"  {field}: {message}", err=True)
+            if message != str(exc):  # a refusal whose only detail is itself: say it once
+                click.echo(f"  {field}: {message}", err=True)
     raise SystemExit(2)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.cli.countries import country_problem
 from hub.cli.records_file import FORMATS, LineResult, guess_format, kind_from_name, read_records
 from hub.cli.state import fail, state
 from hub.domain.kinds import EntityKind
@@ -155,10 +156,18 @@ def _parse_location(value: str) -> Location:
     return Location(id=location_id, name=name)
 
 
+def _country(value: str) -> str:
+    problem = country_problem(value.strip())
+    if problem:
+        raise click.BadParameter(problem)
+    return value.strip().upper()
+
+
 @shop_group.command("create")
 @click.argument("shop_id")
 @click.option("--name", required=True)
-@click.option("--country", default="US", show_default=True)
+@click.option("--country", default="US", show_default=True, callback=lambda _c, _p, v: _country(v),
+              help="ISO 3166 two-letter code: US or CA (the countries targets serve).")
 @click.option("--region", default="")
 @click.option("--timezone", default="America/New_York", show_default=True)
 @click.option("--tax-rate", default="0", show_default=True, help="A fraction: 0.0825 is 8.25 %.")

@@ -37,10 +37,10 @@ def export_group() -> None:
 @click.option("--date-format", type=click.Choice(list(DATE_FORMATS)), default=ISO_DATE, show_default=True)
 def export_csv(shop_id: str, since: datetime, until: datetime, out: Path, delimiter: str,
                encoding: str, date_format: str) -> None:
-    """Write every record version the hub received for a shop in a period as CSV files.
+    """Write the latest version of each record the hub received for a shop in a period as CSV.
 
-    Each record appears once, at its latest version. Rows are streamed, so memory stays flat
-    however large the period.
+    Each record appears once, at its latest version received from --since 00:00 UTC up to and
+    including --until. Rows are streamed, so memory stays flat however large the period.
     """
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) + timedelta(days=1)
