@@ -151,11 +151,31 @@ def _stored_version(hub: Hub, shop_id: str, record: Record) -> tuple[int, int]:
     return (row[0], row[1]) if row is not None else (0, 0)
 
 
+def _queued_delivery_id(hub: Hub, connection_id: int, record_row_id: int, version: int) -> int:
+    """The id of the connection's delivery of that version (the engine's requestIDs and file
+    names use it), or 0 when it is not queued."""
+    if not connection_id or not record_row_id:
+        return 0
+    with hub.session_factory() as session:
+        found = session.scalar(
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.connection_id == connection_id,
+                DeliveryRow.record_id == record_row_id,
+                DeliveryRow.version == version,
+            )
+            .order_by(DeliveryRow.id.desc())
+            .limit(1)
+        )
+    return int(found or 0)
+
+
 def _record_delivery(
     hub: Hub, shop_id: str, ctx: PreviewContext, record: Record, entities: frozenset[EntityKind]
 ) -> Delivery:
     row_id, version = _stored_version(hub, shop_id, record)
-    return _delivery(ctx, record, entities, record_row_id=row_id, version=version)
+    delivery_id = _queued_delivery_id(hub, ctx.connection_id, row_id, version)
+    return _delivery(ctx, record, entities, delivery_id=delivery_id, record_row_id=row_id, version=version)
 
 
 def preview_delivery(hub: Hub, shop_id: str, target_name: str, record: Record) -> Delivery:

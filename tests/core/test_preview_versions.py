@@ -55,11 +55,12 @@ def test_preview_of_a_record_equals_what_its_delivery_writes(csv_hub: Hub, tmp_p
     delivery = csv_hub.delivery_for_preview("shop-1", "csv_export", stored.record)
     with csv_hub.session_factory() as session:
         pending = session.execute(
-            select(DeliveryRow.version, DeliveryRow.idempotency_key)
+            select(DeliveryRow.version, DeliveryRow.idempotency_key, DeliveryRow.id)
             .where(DeliveryRow.connection_id == cid).order_by(DeliveryRow.id.desc())
         ).first()
     assert pending is not None
     assert (delivery.version, delivery.idempotency_key) == (pending[0], pending[1]) == (2, pending[1])
+    assert delivery.id == pending[2]  # requestIDs / file names built from it match the real run
     assert delivery.action is Action.UPDATE and delivery.external is not None
 
     assert csv_hub.sync(cid).delivered == 1
