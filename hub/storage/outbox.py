@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.domain.kinds import DEPENDENCY_RANK, EntityKind
@@ -74,12 +75,21 @@ def enqueue(
     return True
 
 
-def insert_many(session: Session, batch: list[dict[str, Any]]) -> None:
+def insert_many(session: Session, batch: list[dict[str, Any]], *, skip_existing: bool = False) -> None:
     """Insert the deliveries :func:`enqueue` collected in *batch* (one executemany, no ORM
-    objects: nothing reads them back in this transaction), then empty it."""
-    if batch:
-        session.execute(insert(DeliveryRow.__table__), batch)
-        batch.clear()
+    objects: nothing reads them back in this transaction), then empty it. *skip_existing*:
+    a row whose (connection, record version) is queued already is left out, not an error."""
+    if not batch:
+        return
+    statement: Any = insert(DeliveryRow.__table__)
+    if skip_existing:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(DeliveryRow.__table__).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(DeliveryRow.__table__).on_conflict_do_nothing()
+    session.execute(statement, batch)
+    batch.clear()
 
 
 def _replace_older(

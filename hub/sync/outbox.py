@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hub.domain.kinds import EntityKind
@@ -126,8 +126,15 @@ def backfill_step(
     session: Session, connection: ConnectionRow, target: Target, now: datetime, chunk: int
 ) -> int:
     """Enqueue the next *chunk* of history and move the persisted cursor; returns how many
-    records the step covered. Commit the session after each step: a crash then resumes at the
-    cursor, never enqueueing a chunk twice nor skipping one."""
+    records the step covered (0 if another caller fed this chunk first). Commit the session
+    after each step: a crash then resumes at the cursor, never enqueueing a chunk twice nor
+    skipping one.
+
+    Several callers may feed one connection at once (the engine and a pull client's claim, in
+    other processes): the chunk is claimed by moving the cursor with a conditional UPDATE, so
+    exactly one of them inserts it; the loser sees no row updated and queues nothing."""
+    session.flush()  # pending ORM changes go out now, not over the cursor moved below
+    old_cursor = connection.backfill_cursor
     kinds = [k.value for k in target.entities]
     rows = list(
         session.execute(
@@ -139,7 +146,7 @@ def backfill_step(
             )
             .where(
                 RecordRow.shop_id == connection.shop_id,
-                RecordRow.id > connection.backfill_cursor,
+                RecordRow.id > old_cursor,
                 RecordRow.id <= connection.backfill_high_water,
             )
             .order_by(RecordRow.id)
@@ -147,7 +154,7 @@ def backfill_step(
         ).tuples()
     )
     if not rows:
-        connection.backfill_cursor = connection.backfill_high_water
+        _claim_chunk(session, connection, old_cursor, connection.backfill_high_water, 0)
         return 0
     done_now = 0
     batch: list[dict[str, Any]] = []
@@ -177,7 +184,21 @@ def backfill_step(
             batch=batch,
         ):
             done_now += 1
-    outbox.insert_many(session, batch)
-    connection.backfill_cursor = rows[-1][0].id
-    connection.backfill_done += done_now
+    if not _claim_chunk(session, connection, old_cursor, rows[-1][0].id, done_now):
+        return 0
+    # The check above read before the claim: a version queued since then is left as it is.
+    outbox.insert_many(session, batch, skip_existing=True)
     return len(rows)
+
+
+def _claim_chunk(session: Session, connection: ConnectionRow, old: int, new: int, done: int) -> bool:
+    """Move the cursor from *old* to *new* if nobody moved it since it was read; True if this
+    caller won the chunk. Core, not the ORM: a flush must never write back a stale cursor."""
+    result = session.execute(
+        update(ConnectionRow)
+        .where(ConnectionRow.id == connection.id, ConnectionRow.backfill_cursor == old)
+        .values(backfill_cursor=new, backfill_done=ConnectionRow.backfill_done + done)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(connection, ["backfill_cursor", "backfill_done"])  # read back the winner's values
+    return bool(result.rowcount)

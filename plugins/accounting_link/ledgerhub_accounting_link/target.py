@@ -35,11 +35,11 @@ class AccountingLinkTarget(Target):
     settings_schema = AccountingLinkSettingsSchema
     delivery_mode: ClassVar[DeliveryMode] = DeliveryMode.PULL
     #: The engine feeds a pull target's history backfill while fewer than ``batch_size``
-    #: deliveries are due; the Web Connector's claims feed it too (``HubServices.claim``). The two
-    #: feeders are not serialised in the core, and when they overlap both enqueue the same chunk
-    #: (a UNIQUE violation in one of them), so the engine is left out: with 0 the client alone
-    #: feeds the backfill, at its own pace. (The Web Connector's document size is
-    #: ``WebConnectorService.batch_size``.)
+    #: deliveries are due; the Web Connector's claims feed it too (``HubServices.claim``). With
+    #: 0 the client alone feeds the backfill, at its own pace. This was first a workaround for
+    #: the two feeders enqueueing the same chunk; the core now claims each chunk atomically (a
+    #: conditional cursor UPDATE), so that race is fixed there and 0 only sets the pace. (The
+    #: Web Connector's document size is ``WebConnectorService.batch_size``.)
     batch_size: ClassVar[int] = 0
     ui_actions: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("Download .qwc file for the Web Connector", "accounting_link.qwc", "get"),
