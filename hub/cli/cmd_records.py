@@ -117,7 +117,7 @@ def _store(
 def _ingest(hub: Hub, shop_id: str, batch: list[LineResult], counts: Counter[str]) -> None:
     records: list[Record] = [r.record for r in batch if r.record is not None]
     try:
-        outcomes = hub.ingest(shop_id, records)
+        outcomes = hub.ingest(shop_id, records, validated=True)  # read_records used load_record
     except RecordValidationError as exc:
         line = next(
             (

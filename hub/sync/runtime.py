@@ -173,12 +173,18 @@ class Hub:
 
     # --- records -------------------------------------------------------------------------
 
-    def ingest(self, shop_id: str, records: Sequence[Record]) -> list[IngestOutcome]:
-        """Store *records* as versions and queue their deliveries; all-or-nothing."""
+    def ingest(
+        self, shop_id: str, records: Sequence[Record], *, validated: bool = False
+    ) -> list[IngestOutcome]:
+        """Store *records* as versions and queue their deliveries; all-or-nothing.
+        *validated*: every record came from ``load_record`` already (the API, the import), so
+        the second check is skipped."""
         for attempt in range(INGEST_ATTEMPTS):
             try:
                 with self.session_factory.begin() as session:
-                    return ingest_records(session, self.targets, shop_id, records, self.now())
+                    return ingest_records(
+                        session, self.targets, shop_id, records, self.now(), validated=validated
+                    )
             except IntegrityError:
                 # A concurrent call stored the same record (or version) first; the whole call
                 # rolled back, so running it again on the new state is safe.

@@ -308,9 +308,9 @@ def test_import_stores_in_chunks(hub: Hub, shop: Shop, tmp_path: Path,
     sizes: list[int] = []
     ingest = hub.ingest
 
-    def counting_ingest(shop_id: str, batch: Any) -> Any:
+    def counting_ingest(shop_id: str, batch: Any, **options: Any) -> Any:
         sizes.append(len(batch))
-        return ingest(shop_id, batch)
+        return ingest(shop_id, batch, **options)
 
     monkeypatch.setattr(hub, "ingest", counting_ingest)
     result = run(hub, "import", str(file), "--shop", shop.id, "--chunk", "16")

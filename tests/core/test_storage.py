@@ -235,12 +235,12 @@ def test_ingest_retries_when_a_concurrent_call_won_a_race(hub: Hub, shop: Shop, 
     real = runtime.ingest_records
     calls = []
 
-    def racing(session, *args):
+    def racing(session, *args, **options):
         calls.append(1)
         if len(calls) == 1:
-            real(session, *args)  # writes, then loses the race: everything must roll back
+            real(session, *args, **options)  # writes, then loses the race: everything must roll back
             raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: records"))
-        return real(session, *args)
+        return real(session, *args, **options)
 
     monkeypatch.setattr(runtime, "ingest_records", racing)
     outcomes = hub.ingest(shop.id, [customer()])

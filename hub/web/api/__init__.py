@@ -125,7 +125,7 @@ def ingest(kind_name: str) -> Response:
     if failures:
         raise validation_failed(failures, len(items))
     try:
-        outcomes = _hub().ingest(g.shop_id, loaded)
+        outcomes = _hub().ingest(g.shop_id, loaded, validated=True)  # each went through load_record
     except RecordValidationError as exc:
         position = next((i for i, r in enumerate(loaded) if r.id == exc.record_id), None)
         raise validation_failed([(position, exc)], len(items)) from None
