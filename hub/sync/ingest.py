@@ -64,11 +64,17 @@ def check_references(session: Session, shop_id: str, records: Sequence[Record]) 
                     record.id,
                     {
                         field_name: [
-                            f"must name a {ref_kind.value} of this shop sent before or in the same call "
+                            f"must name {_article(ref_kind.value)} {ref_kind.value} of this shop sent "
+                            "before or in the same call "
                             f"(no {ref_kind.value} {value!r})"
                         ]
                     },
                 )
+
+
+def _article(noun: str) -> str:
+    """ "an" before a vowel sound ("an invoice", "an inventory_item"), else "a"."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def ingest_records(
