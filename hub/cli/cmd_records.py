@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli.countries import country_problem
 from hub.cli.records_file import FORMATS, LineResult, guess_format, kind_from_name, read_records
 from hub.cli.state import fail, state
+from hub.domain.countries import country_problem
 from hub.domain.kinds import EntityKind
 from hub.domain.records import Location, Record, Shop, TaxCategory, TaxSettings
 from hub.domain.schemas import dump_shop, load_shop, parse_kind

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
+from hub.domain.countries import country_problem
 from hub.domain.fields import ID_MAX, NAME_MAX, SHORT_MAX, EnumSet, flatten_messages, rate, text
 from hub.domain.line_schemas import BuildsModel, nested_list
 from hub.domain.money import ZERO
@@ -38,16 +39,21 @@ def _known_timezone(name: str) -> None:
         raise ValidationError(f"must be an IANA time zone such as America/New_York (got {name!r})") from None
 
 
+def _iso_country(code: str) -> None:
+    problem = country_problem(code)
+    if problem is None and code != code.upper():
+        problem = f"must be upper case, such as {code.upper()!r} (got {code!r})"
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 class ShopSchema(BuildsModel):
     """An auto-repair shop, with its locations and tax settings."""
 
     __model__ = Shop
     id = text(ID_MAX, required=True)
     name = text(NAME_MAX, required=True)
-    country = fields.String(
-        load_default="US",
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="must be a two-letter ISO country code such as US"),
-    )
+    country = fields.String(load_default="US", validate=_iso_country)
     region = text(SHORT_MAX)
     timezone = fields.String(load_default="America/New_York", validate=_known_timezone)
     locations = nested_list(LocationSchema)
