@@ -236,7 +236,7 @@ def _serve_while_syncing(hub: Hub, results: list[DemoResult], port: int, passwor
     stop = threading.Event()
 
     def sync_then_work() -> None:
-        _sync_and_report(hub, results, pull_wait=0)
+        _sync_and_report(hub, results, pull_wait=PULL_WAIT_SECONDS)
         run_worker(hub, stop, interval=2.0)
 
     worker = threading.Thread(target=sync_then_work, name="ledgerhub-demo-sync", daemon=True)
