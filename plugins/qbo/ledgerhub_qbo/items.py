@@ -3,7 +3,9 @@
 They are found by exact name or created on connect, and checked again before each batch: one
 that was renamed, deleted or made inactive is created (or reactivated) under its original name
 and a warning names it. Each item's income account is the shop's choice, from the chart of
-accounts; until it chooses, a default income account is used.
+accounts. Until it chooses, an item the hub creates gets a default income account, while an item
+adopted from the company (found by its name) keeps the account the bookkeeper gave it: nothing is
+changed in QuickBooks that the shop did not ask for.
 """
 
 from __future__ import annotations
@@ -98,23 +100,24 @@ def ensure_items(
     found = _items_by_name(api)
     check = ItemCheck(ids={})
     for name in ITEM_NAMES:
-        wanted_account = mapping.get(name) or default_account
+        mapped_account = mapping.get(name)
         row = found.get(name)
         if row is None:
-            if default_account is None:
+            if default_account is None and not mapped_account:
                 default_account = default_income_account(income_accounts(api))
                 state.set(DEFAULT_ACCOUNT_KEY, default_account)
-                wanted_account = mapping.get(name) or default_account
-            row = _create_or_reactivate(api, name, wanted_account)
+            row = _create_or_reactivate(api, name, mapped_account or default_account)
             if name in known:
                 check.recreated.append(name)
                 warn(f'The QuickBooks product/service "{name}" was renamed, deleted or made '
                      f"inactive; it was created again under its original name.")
             else:
                 check.created.append(name)
-        elif wanted_account and _account_of(row) != wanted_account:
+        elif mapped_account and _account_of(row) != mapped_account:
+            # Only an explicit choice of the shop moves an existing item to another account; the
+            # default is for items we create, never for ones the bookkeeper already set up.
             row = api.update("Item", {"Id": row["Id"], "SyncToken": row["SyncToken"], "sparse": True,
-                                      "IncomeAccountRef": {"value": wanted_account}})
+                                      "IncomeAccountRef": {"value": mapped_account}})
         check.ids[name] = str(row["Id"])
         known[name] = {"id": str(row["Id"]), "account": _account_of(row) or ""}
     state.set(ITEMS_KEY, known)
