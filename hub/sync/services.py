@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from hub.domain.kinds import DEPENDENCY_ORDER, EntityKind
 from hub.domain.records import Record
@@ -127,37 +128,50 @@ class Services:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Iterator[tuple[Record, int]]:
-        """Stream the latest version of every record of *kinds* of *shop_id* received in
-        ``[since, until)``, in dependency order, reading in keyset-paged chunks."""
+        """Stream, for every record of *kinds* of *shop_id*, its highest version received in
+        ``[since, until)`` (either bound may be open), in dependency order, in keyset-paged chunks.
+
+        A record with no version in the period is left out; one edited after the period still
+        appears, at the version it had then. Each record's versions are looked up through the
+        unique ``(record_id, version)`` index, so a chunk costs one index probe per record.
+        """
         wanted = {EntityKind(k) for k in kinds}
         for kind in (k for k in DEPENDENCY_ORDER if k in wanted):
             last_id = 0
             while True:
                 with self._core.session_factory() as session:
-                    query = (
-                        select(RecordRow.id, RecordVersionRow.payload, RecordVersionRow.version)
-                        .join(
-                            RecordVersionRow,
-                            (RecordVersionRow.record_id == RecordRow.id)
-                            & (RecordVersionRow.version == RecordRow.current_version),
-                        )
-                        .where(
-                            RecordRow.shop_id == shop_id, RecordRow.kind == kind.value, RecordRow.id > last_id
-                        )
-                        .order_by(RecordRow.id)
-                        .limit(STREAM_CHUNK)
+                    chunk = list(
+                        session.execute(_period_versions(shop_id, kind, since, until, last_id)).tuples()
                     )
-                    if since is not None:
-                        query = query.where(RecordVersionRow.received_at >= since)
-                    if until is not None:
-                        query = query.where(RecordVersionRow.received_at < until)
-                    chunk = list(session.execute(query).tuples())
                 if not chunk:
                     break
                 last_id = chunk[-1][0]
                 for _record_id, payload, version in chunk:
                     yield load_record(kind, payload), version
                 del chunk  # release it before the next chunk is read: one chunk in memory at a time
+
+
+def _period_versions(
+    shop_id: str, kind: EntityKind, since: datetime | None, until: datetime | None, after_id: int
+) -> Select[tuple[int, Any, int]]:
+    """One chunk of ``(record id, payload, version)``: each record's last version in the period."""
+    in_period = RecordVersionRow.__table__.alias("in_period")
+    latest = select(func.max(in_period.c.version)).where(in_period.c.record_id == RecordRow.id)
+    if since is not None:
+        latest = latest.where(in_period.c.received_at >= since)
+    if until is not None:
+        latest = latest.where(in_period.c.received_at < until)
+    return (
+        select(RecordRow.id, RecordVersionRow.payload, RecordVersionRow.version)
+        .join(
+            RecordVersionRow,
+            (RecordVersionRow.record_id == RecordRow.id)
+            & (RecordVersionRow.version == latest.correlate(RecordRow).scalar_subquery()),
+        )
+        .where(RecordRow.shop_id == shop_id, RecordRow.kind == kind.value, RecordRow.id > after_id)
+        .order_by(RecordRow.id)
+        .limit(STREAM_CHUNK)
+    )
 
 
 def _secret_strings(ctx: ConnectionContext) -> list[str]:
