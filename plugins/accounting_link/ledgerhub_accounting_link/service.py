@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+from flask import has_request_context, request
+
 from hub.errors import DeliveryError, NeedsAttentionError, RetryableError
 from hub.plugin.target import ConnectionContext, DeliveryResult, HubServices
 from ledgerhub_accounting_link import conversation as store
@@ -57,6 +59,11 @@ def build_context(ctx: ConnectionContext, *, reserve_names: bool = True, country
     if country.upper() == "CA":
         settings = replace(settings, sales_tax_item="")
     return BuildContext(settings, ctx.shop, ctx.state, reserve_names=reserve_names)
+
+
+def _remote_address() -> str:
+    """The SOAP request's client address, or "" outside a request (the simulator, tests)."""
+    return str(request.remote_addr or "") if has_request_context() else ""
 
 
 def _current_key_hash(ctx: ConnectionContext) -> str | None:
@@ -152,18 +159,20 @@ class WebConnectorService:
             return "W:LedgerHub is tested with QuickBooks Web Connector 2.x; please update."
         return ""
 
-    def authenticate(self, username: str, password: str) -> list[str]:
+    def authenticate(self, username: str, password: str, client_address: str | None = None) -> list[str]:
         """``[ticket, ""]`` when there is work, ``[ticket, "none"]`` when not, ``nvu`` for a wrong
-        user name or key (and, after repeated failures, for a while without checking)."""
-        if self.limiter.locked(username):
+        user name or key (and, after repeated failures from one client address, for a while
+        without checking). *client_address* defaults to the current request's remote address."""
+        client = client_address if client_address is not None else _remote_address()
+        if self.limiter.locked(username, client):
             return [secrets.token_urlsafe(24), NOT_VALID_USER]
         ctx = self._connection(connection_id_from(username))
         stored = _current_key_hash(ctx) if ctx is not None else None
         if ctx is None or not verify_api_key(password, stored):
-            self.limiter.failed(username)
-            log.warning("Web Connector login refused for user %r", username)
+            self.limiter.failed(username, client)
+            log.warning("Web Connector login refused for user %r from %s", username, client or "?")
             return [secrets.token_urlsafe(24), NOT_VALID_USER]
-        self.limiter.succeeded(username)
+        self.limiter.succeeded(username, client)
         previous = store.load(ctx.state)
         if previous is not None and not previous.ended:
             self._end(ctx, previous, "A new Web Connector run replaced an unfinished one")
