@@ -1,6 +1,7 @@
 """The shop owner's whole path in a real browser: sign in, connect QuickBooks Online through
 the sandbox's consent page, start with all existing data, watch the sync finish, open the log,
-retry a failed record, enter an Accounting Link key. Screenshots of each page are kept."""
+retry a failed record, enter an Accounting Link key; connect the CSV export, export now and
+download the ZIP; see QuickBooks Online without its subscription. Screenshots of each page are kept."""
 
 from __future__ import annotations
 
@@ -202,3 +203,45 @@ def test_canadian_shop_sees_quickbooks_online_greyed_out(real_hub: Hub) -> None:
         assert card.locator("text=Connect to QuickBooks").count() == 0
         card.locator("a", has_text="Accounting Link").click()
         screenshot(page, "15-canadian-shop")
+
+
+def test_csv_export_card_and_a_shop_without_the_qbo_subscription(
+        real_hub: Hub, tmp_path: Any, monkeypatch: Any) -> None:
+    import zipfile
+
+    monkeypatch.setenv("LEDGERHUB_CSV_ROOT", str(tmp_path))
+    real_hub.set_feature("main-st", "qbo", False)
+    folder = tmp_path / "main-st"
+    with serve(make_ui_app(real_hub)) as base, chromium_page() as page:
+        accounting = f"{base}/shops/main-st/settings/accounting/"
+        page.goto(f"{base}/sign-in")
+        page.fill("#email", OWNER)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]:has-text('Sign in')")
+        page.wait_for_url(accounting)
+        qbo = page.locator("#target-qbo")
+        assert "contact LedgerHub support" in qbo.inner_text()
+        assert qbo.locator("text=Connect to QuickBooks").count() == 0
+        qbo.scroll_into_view_if_needed()
+        screenshot(page, "16-qbo-not-subscribed")
+
+        page.click("#target-csv_export >> text=Connect CSV export")
+        page.fill("#f-output_folder", str(folder))
+        screenshot(page, "17-csv-export-connect")
+        page.click("form.settings button[type=submit]")
+        page.wait_for_url(accounting)
+        assert page.inner_text("[data-testid=status-csv_export]") != "Not connected"
+        real_hub.ingest("main-st", [Customer(id="CUST-CSV", first_name="Ann", last_name="Lee")])
+
+        page.click("#target-csv_export >> button:has-text('Export now')")
+        page.wait_for_selector("text=record(s) to the CSV files")
+        assert re.search(r"Exported [1-9]\d* record\(s\) to the CSV files", page.content())
+        screenshot(page, "18-csv-export-exported")
+        with page.expect_download() as download:
+            page.click("#target-csv_export >> text=Download as ZIP")
+        assert download.value.suggested_filename.endswith(".zip")
+        with zipfile.ZipFile(download.value.path()) as archive:
+            names = archive.namelist()
+            customers = [n for n in names if n.endswith(".csv") and "customer" in n]
+            assert customers, names
+            assert "CUST-CSV" in archive.read(customers[0]).decode("utf-8-sig")
