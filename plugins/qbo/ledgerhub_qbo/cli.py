@@ -18,7 +18,8 @@ def qbo_accounts(connection_id: int) -> None:
     """List the QuickBooks income accounts of CONNECTION_ID and the account each item uses.
 
     Map an item to another account with the connection's ``income_accounts`` setting
-    (item name → account Id); unmapped items use the default shown here.
+    (item name → account Id); an unmapped item keeps the account it has in QuickBooks, and
+    items the hub creates get the default shown here.
     """
     ctx = current_services().connection(connection_id)
     if ctx is None or ctx.target_name != "qbo":
@@ -38,7 +39,10 @@ def qbo_accounts(connection_id: int) -> None:
         click.echo(f"  {account['Id']:>6}  {account['Name']}{mark}")
     mapping = session.settings.income_accounts
     click.echo("Items:")
+    known = ctx.state.get(items.ITEMS_KEY) or {}
     for name in items.ITEM_NAMES:
-        chosen = mapping.get(name) or default or ""
-        source = "mapped" if name in mapping else "default"
+        # An item found in the shop's books keeps its own account until the shop maps it.
+        current = (known.get(name) or {}).get("account")
+        chosen = mapping.get(name) or current or default or ""
+        source = "mapped" if name in mapping else ("in QuickBooks" if current else "default")
         click.echo(f"  {name:<16} → {names.get(chosen, chosen)} [{chosen}] ({source})")
