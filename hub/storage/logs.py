@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from hub.storage.models import DeliveryLogRow
@@ -66,15 +66,45 @@ def entries_query(
         query = query.where(DeliveryLogRow.record_kind == record[0], DeliveryLogRow.source_id == record[1])
     if connection_id is not None:
         query = query.where(DeliveryLogRow.connection_id == connection_id)
-    if since is not None:
-        query = query.where(DeliveryLogRow.at >= since)
-    if until is not None:
-        query = query.where(DeliveryLogRow.at < until)
+    if since is not None or until is not None:
+        query = query.where(*_period(since, until))
+        if plugin is not None and shop_id is not None:
+            query = query.where(*_period_id_bounds(shop_id, plugin, since, until))
     if outcome is not None:
         query = query.where(DeliveryLogRow.outcome == outcome)
     if before_id is not None:
         query = query.where(DeliveryLogRow.id < before_id)
     return query.order_by(DeliveryLogRow.id.desc()).limit(max(1, min(limit, 1000)))
+
+
+def _period(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    conditions = []
+    if since is not None:
+        conditions.append(DeliveryLogRow.at >= since)
+    if until is not None:
+        conditions.append(DeliveryLogRow.at < until)
+    return conditions
+
+
+def _period_id_bounds(
+    shop_id: str, plugin: str, since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    """``id`` between the lowest and highest id of the shop's entries in the period.
+
+    Exact (the bounds come from the period's own rows, so nothing is lost even if ``at`` is not
+    in id order), and they let the newest-first walk of ``(shop_id, plugin, id)`` start at the
+    period's last entry instead of walking every later one; both bounds are read in one range
+    search of ``(shop_id, plugin, at, id)``.
+    """
+    bounds = (
+        select(func.min(DeliveryLogRow.id).label("low"), func.max(DeliveryLogRow.id).label("high"))
+        .where(DeliveryLogRow.shop_id == shop_id, DeliveryLogRow.plugin == plugin, *_period(since, until))
+        .cte("period_bounds")
+    )
+    return [
+        DeliveryLogRow.id >= select(bounds.c.low).scalar_subquery(),
+        DeliveryLogRow.id <= select(bounds.c.high).scalar_subquery(),
+    ]
 
 
 def query_entries(session: Session, **filters: Any) -> list[LogEntry]:

@@ -213,6 +213,8 @@ class DeliveryLogRow(Base):
         Index("ix_delivery_log_connection_id_id", "connection_id", "id"),
         Index("ix_delivery_log_shop_id_plugin_id", "shop_id", "plugin", "id"),
         Index("ix_delivery_log_plugin_outcome_id", "plugin", "outcome", "id"),
+        Index("ix_delivery_log_shop_id_plugin_at_id", "shop_id", "plugin", "at", "id"),
+        Index("ix_delivery_log_shop_id_plugin_outcome_id", "shop_id", "plugin", "outcome", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
