@@ -247,6 +247,7 @@ class HubServices(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Iterator[tuple[Record, int]]:
-        """Stream the latest version of every record of *kinds* stored for *shop_id* in
-        ``[since, until)`` (by the time the version was received), as ``(record, version)``
-        pairs in dependency order. Memory stays flat however many there are."""
+        """Stream, for every record of *kinds* stored for *shop_id*, its latest version received
+        in ``[since, until)`` (either bound may be ``None``), as ``(record, version)`` pairs in
+        dependency order; a record with no version in the period is left out. Memory stays flat
+        however many there are."""

@@ -199,7 +199,8 @@ class Hub:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Iterator[tuple[Record, int]]:
-        """Stream the latest version of the shop's records, in dependency order."""
+        """Stream, for each of the shop's records, its latest version received in ``[since,
+        until)``, in dependency order (see :meth:`HubServices.iter_records`)."""
         return self.services.iter_records(shop_id, kinds or DEPENDENCY_ORDER, since, until)
 
     def get_record(self, shop_id: str, kind: EntityKind | str, source_id: str) -> StoredRecord | None:
